@@ -1,0 +1,1 @@
+"""System adapters: sign in to a customer's system and read from it."""
