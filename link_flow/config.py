@@ -77,7 +77,9 @@ def _string_list(value: Any, name: str) -> list[str]:
 def _secret_key(app: Flask, instance: Path) -> str:
     key = app.config.get("SECRET_KEY")
     if not key:
-        key = _read_or_create(instance / "secret_key", lambda: secrets.token_urlsafe(48))
+        key = _read_or_create(
+            instance / "secret_key", lambda: secrets.token_urlsafe(48)
+        )
     key = str(key)
     if len(key) < MIN_SECRET_KEY_LENGTH:
         raise ConfigError(

@@ -70,14 +70,18 @@ def configure_logging(app: Flask) -> None:
     def bind_request_id() -> None:
         incoming = request.headers.get(REQUEST_ID_HEADER, "")
         g.request_id = (
-            incoming if _SAFE_REQUEST_ID.match(incoming) else "req_" + secrets.token_hex(8)
+            incoming
+            if _SAFE_REQUEST_ID.match(incoming)
+            else "req_" + secrets.token_hex(8)
         )
         g.started_at = time.perf_counter()
 
     @app.after_request
     def log_and_tag(response: Response) -> Response:
         response.headers[REQUEST_ID_HEADER] = g.get("request_id", "")
-        elapsed_ms = (time.perf_counter() - g.get("started_at", time.perf_counter())) * 1000
+        elapsed_ms = (
+            time.perf_counter() - g.get("started_at", time.perf_counter())
+        ) * 1000
         access.info(
             "http.request method=%s path=%s status=%s duration_ms=%.1f",
             request.method,

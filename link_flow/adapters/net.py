@@ -100,7 +100,7 @@ class _GuardMixin:
             )
         except ForbiddenAddress:
             raise
-        except socket.timeout as exc:
+        except TimeoutError as exc:
             raise TimeoutError(str(exc)) from exc
         except OSError as exc:
             raise NewConnectionError(self, str(exc)) from exc  # type: ignore[arg-type]
@@ -167,7 +167,9 @@ def normalise_base_url(value: str, *, field: str, default_scheme: str = "https")
     except ValueError as exc:
         raise InvalidInput("That address is not a valid URL.", field=field) from exc
     if parts.scheme not in ("http", "https"):
-        raise InvalidInput("The address must start with https:// or http://.", field=field)
+        raise InvalidInput(
+            "The address must start with https:// or http://.", field=field
+        )
     if not parts.hostname:
         raise InvalidInput("The address has no host name.", field=field)
     if parts.username or parts.password:

@@ -96,7 +96,9 @@ SANDBOX = System(
     description="A practice system. Sign in with demo / demo-password.",
     fields=(
         CredentialField("username", "Username", help="Try demo."),
-        CredentialField("password", "Password", type="password", help="Try demo-password."),
+        CredentialField(
+            "password", "Password", type="password", help="Try demo-password."
+        ),
     ),
     adapter=SandboxAdapter,
     keywords=("test", "demo", "cmms"),

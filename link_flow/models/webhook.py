@@ -14,7 +14,9 @@ from link_flow.models.base import UTCDateTime, new_id, utcnow
 
 class WebhookDelivery(db.Model):  # type: ignore[name-defined]
     __tablename__ = "webhook_deliveries"
-    __table_args__ = (Index("ix_webhook_deliveries_account", "account_id", "created_at"),)
+    __table_args__ = (
+        Index("ix_webhook_deliveries_account", "account_id", "created_at"),
+    )
 
     # The Standard Webhooks message id: the same on every retry.
     id: Mapped[str] = mapped_column(

@@ -1,0 +1,54 @@
+"""link-flow: a self-hostable onboarding widget for industrial systems."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+FRONTEND_DIR = Path(__file__).resolve().parent.parent / "frontend"
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+
+
+def create_app(overrides: dict[str, Any] | None = None) -> Flask:
+    """Build the application; ``overrides`` wins over the environment (tests)."""
+    from link_flow import api, flow
+    from link_flow.config import load_config
+    from link_flow.errors import register_error_handlers
+    from link_flow.extensions import csrf, db, migrate
+    from link_flow.headers import apply_default_headers
+    from link_flow.jobs.queue import configure_queue
+    from link_flow.logs import configure_logging
+    from link_flow.oauth.server import init_oauth
+    from link_flow.oauth.views import bp as oauth_bp
+
+    app = Flask(
+        __name__,
+        instance_relative_config=True,
+        static_folder=str(FRONTEND_DIR),
+        static_url_path="/static",
+        template_folder=str(FRONTEND_DIR),
+    )
+    load_config(app, overrides)
+    app.config.setdefault("STATIC_VERSION", "1")
+    app.config["MAX_CONTENT_LENGTH"] = 256 * 1024
+    app.config["WTF_CSRF_CHECK_DEFAULT"] = False
+
+    configure_logging(app)
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(MIGRATIONS_DIR))
+    csrf.init_app(app)
+    configure_queue(app)
+    init_oauth(app)
+
+    app.register_blueprint(api.bp)
+    app.register_blueprint(flow.bp)
+    app.register_blueprint(oauth_bp)
+    register_error_handlers(app)
+    app.after_request(apply_default_headers)
+
+    import link_flow.adapters.sandbox  # noqa: F401  (its table is in the metadata)
+    import link_flow.jobs.tasks  # noqa: F401  (registers the jobs with Huey)
+
+    return app

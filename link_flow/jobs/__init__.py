@@ -1,0 +1,1 @@
+"""Background jobs on Huey: syncs and webhook deliveries."""

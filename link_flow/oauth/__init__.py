@@ -1,0 +1,1 @@
+"""OAuth 2.0: the token endpoint and, for embedding, the authorization endpoint."""

@@ -1,0 +1,1 @@
+"""Business rules: each module owns one rule set, with its transaction."""

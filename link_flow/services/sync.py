@@ -1,0 +1,134 @@
+"""Reading a connection's system: the status steps of one sync."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import select
+
+from link_flow.adapters.base import AdapterContext, AdapterError
+from link_flow.adapters.catalog import get_system
+from link_flow.extensions import db
+from link_flow.models import Account, Connection, ConnectionStatus
+from link_flow.models.base import utcnow
+from link_flow.services import webhooks
+from link_flow.services.connections import set_status
+from link_flow.services.crypto import decrypt_json
+from link_flow.services.events import record_event
+
+log = logging.getLogger(__name__)
+
+S = ConnectionStatus
+SYNCABLE = (S.SYNCHRONIZING, S.IN_PROGRESS, S.ACTIVE)
+
+
+class SyncShouldRetry(Exception):
+    """The system could not be read for a passing reason; try again later."""
+
+
+def adapter_context() -> AdapterContext:
+    config = current_app.config
+    return AdapterContext(
+        allow_private_targets=config["ALLOW_PRIVATE_TARGETS"],
+        timeout=float(config["ADAPTER_TIMEOUT"]),
+    )
+
+
+def run_sync(connection_id: str) -> str:
+    """Read the connection's system once and return the outcome's name.
+
+    Raises :class:`SyncShouldRetry` after recording a passing failure, so the
+    job queue retries with backoff.
+    """
+    connection = db.session.get(Connection, connection_id)
+    if connection is None or connection.credentials_encrypted is None:
+        return "skipped"
+    if connection.status not in SYNCABLE or connection.system_key is None:
+        return "skipped"
+    system = get_system(connection.system_key)
+    if system is None:
+        return "skipped"
+
+    if connection.status != S.SYNCHRONIZING:
+        set_status(connection, S.SYNCHRONIZING)
+        db.session.commit()
+
+    credentials = decrypt_json(connection.credentials_encrypted)
+    try:
+        summary = system.make_adapter(adapter_context()).fetch_summary(credentials)
+    except AdapterError as error:
+        return _record_failure(connection, error)
+
+    set_status(connection, S.IN_PROGRESS)
+    db.session.commit()
+
+    _store_summary(connection, summary)
+    return "completed"
+
+
+def _store_summary(connection: Connection, summary: dict[str, Any]) -> None:
+    account = db.session.get(Account, connection.account_id)
+    interval = account.sync_interval_seconds if account else 3600
+    now = utcnow()
+    connection.summary = {
+        key: value
+        for key, value in summary.items()
+        if isinstance(value, str | int | float | bool) or value is None
+    }
+    connection.last_sync = now
+    connection.next_sync_at = now + timedelta(seconds=interval)
+    connection.sync_failures = 0
+    connection.last_sync_error = None
+    set_status(connection, S.ACTIVE)
+    record_event(connection, "sync_completed", {"summary": connection.summary})
+    webhooks.emit(connection, "connection.sync_completed")
+    db.session.commit()
+
+
+def _record_failure(connection: Connection, error: AdapterError) -> str:
+    connection.sync_failures += 1
+    connection.last_sync_error = error.code
+    record_event(
+        connection,
+        "sync_failed",
+        {"code": error.code, "attempt": connection.sync_failures},
+    )
+    webhooks.emit(connection, "connection.sync_failed", {"error": {"code": error.code}})
+
+    if not error.retryable:
+        set_status(connection, S.INACTIVE, "reauthorization_required")
+        connection.next_sync_at = None
+        webhooks.emit(connection, "connection.reauthorization_required")
+        db.session.commit()
+        return "reauthorization_required"
+
+    # A connection that synced before stays usable while the system is away.
+    if connection.last_sync is not None:
+        set_status(connection, S.ACTIVE)
+    db.session.commit()
+    raise SyncShouldRetry(error.code)
+
+
+def due_connection_ids(limit: int = 500) -> list[str]:
+    """Return ids of active connections whose next periodic sync is due."""
+    now = utcnow()
+    rows = db.session.scalars(
+        select(Connection.id)
+        .where(Connection.status == S.ACTIVE, Connection.next_sync_at <= now)
+        .order_by(Connection.next_sync_at)
+        .limit(limit)
+    )
+    return list(rows)
+
+
+def postpone_next_sync(connection_id: str) -> None:
+    """Push the due time forward so a sweep does not queue the sync twice."""
+    connection = db.session.get(Connection, connection_id)
+    if connection is None:
+        return
+    account = db.session.get(Account, connection.account_id)
+    interval = account.sync_interval_seconds if account else 3600
+    connection.next_sync_at = utcnow() + timedelta(seconds=interval)

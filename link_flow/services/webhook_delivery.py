@@ -1,0 +1,100 @@
+"""Sending one webhook attempt and recording what happened."""
+
+from __future__ import annotations
+
+import json
+import logging
+from urllib.parse import urlsplit
+
+import requests
+from flask import current_app
+
+from link_flow.adapters.net import ForbiddenAddress, guarded_session
+from link_flow.extensions import db
+from link_flow.models import Account, WebhookDelivery
+from link_flow.models.base import utcnow
+from link_flow.services.webhooks import signature_headers
+
+log = logging.getLogger(__name__)
+
+TIMEOUT_SECONDS = 10
+
+
+class DeliveryFailed(Exception):
+    """The receiver did not take the message; the job retries it."""
+
+
+def attempt_delivery(delivery_id: str) -> str:
+    """Send the delivery once; return ``delivered`` or raise to retry.
+
+    Only a 2xx answer counts: a redirect or a 5xx is a failure, and so is an
+    address that now resolves somewhere private.
+    """
+    delivery = db.session.get(WebhookDelivery, delivery_id)
+    if delivery is None or delivery.status == "delivered":
+        return "skipped"
+    account = db.session.get(Account, delivery.account_id)
+    if account is None or not account.webhook_url:
+        delivery.status = "cancelled"
+        db.session.commit()
+        return "cancelled"
+
+    body = json.dumps(delivery.payload, separators=(",", ":"), ensure_ascii=False)
+    headers = signature_headers(account, delivery.id, body)
+    delivery.attempts += 1
+    allow_private = bool(current_app.config["ALLOW_PRIVATE_TARGETS"])
+    status_code, error = _post(account.webhook_url, body, headers, allow_private)
+
+    delivery.last_status_code = status_code
+    delivery.last_error = error
+    if status_code is not None and 200 <= status_code < 300:
+        delivery.status = "delivered"
+        delivery.delivered_at = utcnow()
+        delivery.next_attempt_at = None
+        db.session.commit()
+        log.info(
+            "webhook.delivered delivery_id=%s attempts=%s",
+            delivery.id,
+            delivery.attempts,
+        )
+        return "delivered"
+
+    delivery.status = "failing"
+    db.session.commit()
+    log.info(
+        "webhook.failed delivery_id=%s attempts=%s status=%s error=%s",
+        delivery.id,
+        delivery.attempts,
+        status_code,
+        error,
+    )
+    raise DeliveryFailed(error or f"HTTP {status_code}")
+
+
+def _post(
+    url: str, body: str, headers: dict[str, str], allow_private: bool
+) -> tuple[int | None, str | None]:
+    if urlsplit(url).scheme not in ("http", "https"):
+        return None, "webhook URL is not http(s)"
+    session = guarded_session(allow_private=allow_private)
+    try:
+        response = session.post(
+            url,
+            data=body.encode(),
+            headers=headers,
+            timeout=TIMEOUT_SECONDS,
+            allow_redirects=False,
+        )
+    except requests.RequestException as exc:
+        cause: BaseException | None = exc
+        while cause is not None:
+            if isinstance(cause, ForbiddenAddress):
+                return None, "webhook URL resolves to a private address"
+            cause = cause.__cause__ or cause.__context__
+        return None, f"could not connect ({type(exc).__name__})"
+    finally:
+        session.close()
+
+    if 300 <= response.status_code < 400:
+        return response.status_code, "redirects are not followed"
+    return response.status_code, None
