@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +12,9 @@ FRONTEND_DIR = Path(__file__).resolve().parent.parent / "frontend"
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
 
-def create_app(overrides: dict[str, Any] | None = None) -> Flask:
+def create_app(
+    overrides: dict[str, Any] | None = None, instance_path: str | None = None
+) -> Flask:
     """Build the application; ``overrides`` wins over the environment (tests)."""
     from link_flow import api, flow
     from link_flow.config import load_config
@@ -26,6 +29,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app = Flask(
         __name__,
         instance_relative_config=True,
+        instance_path=instance_path or os.environ.get("LINK_FLOW_INSTANCE_PATH"),
         static_folder=str(FRONTEND_DIR),
         static_url_path="/static",
         template_folder=str(FRONTEND_DIR),
