@@ -69,23 +69,31 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
         _drop_postgres_database(name)
 
 
-@pytest.fixture
-def app(tmp_path: Path, database_url: str) -> Iterator[Flask]:
-    app = make_test_app(tmp_path, database_url)
+def close_app(app: Flask) -> None:
+    """Close every connection the app and its queue hold."""
+    from link_flow.jobs.queue import huey
+
     with app.app_context():
-        yield app
         db.session.remove()
         db.engine.dispose()
+    huey.storage.close()
+
+
+@pytest.fixture
+def app(tmp_path: Path, database_url: str) -> Iterator[Flask]:
+    """An app on each database. No app context stays pushed, so every test
+    request gets its own session, as in production."""
+    app = make_test_app(tmp_path, database_url)
+    yield app
+    close_app(app)
 
 
 @pytest.fixture
 def sqlite_app(tmp_path: Path) -> Iterator[Flask]:
     """An app on SQLite only, for tests whose subject is not the database."""
     app = make_test_app(tmp_path, f"sqlite:///{tmp_path / 'link-flow.sqlite3'}")
-    with app.app_context():
-        yield app
-        db.session.remove()
-        db.engine.dispose()
+    yield app
+    close_app(app)
 
 
 @pytest.fixture
@@ -120,22 +128,25 @@ def create_partner(
     """Create an account through the service layer and get an admin token."""
     from link_flow.services.accounts import create_account
 
-    account, secret = create_account(
-        name,
-        plan=plan,
-        starting_credits=starting_credits,
-        origins=origins,
-        redirect_uris=redirect_uris,
-    )
+    with client.application.app_context():
+        account, secret = create_account(
+            name,
+            plan=plan,
+            starting_credits=starting_credits,
+            origins=origins,
+            redirect_uris=redirect_uris,
+        )
+        client_id = account.client_id
+        account_id = account.id
     response = client.post(
         "/oauth/token",
         data={"grant_type": "client_credentials"},
-        auth=(account.client_id, secret),
+        auth=(client_id, secret),
     )
     assert response.status_code == 200, response.get_data(as_text=True)
     body = response.get_json()
     return Partner(
-        account.id, account.client_id, secret, body["access_token"], body["refresh_token"]
+        account_id, client_id, secret, body["access_token"], body["refresh_token"]
     )
 
 
@@ -212,8 +223,7 @@ def live_app(tmp_path: Path) -> Iterator[Flask]:
     """An app on a SQLite file, for serving over HTTP with a job worker."""
     app = make_test_app(tmp_path, f"sqlite:///{tmp_path / 'link-flow.sqlite3'}")
     yield app
-    with app.app_context():
-        db.engine.dispose()
+    close_app(app)
 
 
 @pytest.fixture
@@ -232,5 +242,4 @@ def live_server(live_app: Flask) -> Iterator[LiveServer]:
 
 @pytest.fixture
 def live_partner(live_app: Flask) -> Partner:
-    with live_app.app_context():
-        return create_partner(live_app.test_client())
+    return create_partner(live_app.test_client())

@@ -8,7 +8,10 @@ from tests.conftest import Partner, create_partner
 
 
 def make_link(client: FlaskClient, partner: Partner, **body: object) -> dict:
-    payload = {"name": "Plant 4 maintenance", "user_metadata": {"customer_id": "C-1001"}}
+    payload = {
+        "name": "Plant 4 maintenance",
+        "user_metadata": {"customer_id": "C-1001"},
+    }
     payload.update(body)
     response = client.post("/api/v1/magic-links", json=payload, headers=partner.headers)
     assert response.status_code == 201, response.get_data(as_text=True)
@@ -83,7 +86,9 @@ def test_another_account_can_neither_read_nor_change_the_link_or_connection(
         ("delete", f"/api/v1/magic-links/{link['id']}"),
         ("get", f"/api/v1/connections/{connection_id}/events"),
     ]:
-        response = getattr(client, method)(path, json={"name": "x"}, headers=other.headers)
+        response = getattr(client, method)(
+            path, json={"name": "x"}, headers=other.headers
+        )
         assert response.status_code == 404, (method, path)
     listed = client.get("/api/v1/connections", headers=other.headers).get_json()
     assert listed["data"] == []
@@ -95,7 +100,9 @@ def test_revoked_link_has_no_url_and_its_page_says_so(
     client: FlaskClient, partner: Partner
 ) -> None:
     link = make_link(client, partner)
-    response = client.delete(f"/api/v1/magic-links/{link['id']}", headers=partner.headers)
+    response = client.delete(
+        f"/api/v1/magic-links/{link['id']}", headers=partner.headers
+    )
     assert response.get_json()["status"] == "revoked"
     assert response.get_json()["url"] is None
 

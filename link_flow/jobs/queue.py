@@ -12,6 +12,7 @@ gives it its storage when an app is created, so importing stays free of work.
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -31,6 +32,7 @@ QUEUE_NAME = "link-flow"
 _AFTER_COMMIT_KEY = "link_flow_after_commit"
 
 huey = Huey(QUEUE_NAME, storage_class=MemoryStorage, utc=True)
+_thread_role = threading.local()
 _worker_app: Flask | None = None
 
 
@@ -74,9 +76,10 @@ def _make_storage(app: Flask) -> Any:
 
 
 def worker_app() -> Flask:
-    """Return the app whose context tasks run in (the one configured last)."""
+    """Return the app whose context tasks run in; mark the thread as a worker."""
     if _worker_app is None:
         raise RuntimeError("configure_queue() has not been called in this process")
+    _thread_role.worker = True
     return _worker_app
 
 
@@ -93,12 +96,27 @@ def enqueue_after_commit(task: Callable[..., Any], *args: Any, **kwargs: Any) ->
 @event.listens_for(Session, "after_commit")
 def _run_after_commit(session: Session) -> None:
     pending = session.info.pop(_AFTER_COMMIT_KEY, [])
+    if not pending:
+        return
     for task, args, kwargs in pending:
         try:
             task(*args, **kwargs)
         except Exception:
             # The rows are committed; the periodic sweep picks the work up.
             log.exception("job.enqueue_failed task=%s", getattr(task, "name", task))
+    _release_thread_connection()
+
+
+def _release_thread_connection() -> None:
+    """Close the queue's per-thread SQL connection held by a web thread.
+
+    Huey's SQL storage keeps one connection per thread; web servers start and
+    end threads freely, and a connection left behind would leak until garbage
+    collection. Worker threads are long-lived and keep theirs.
+    """
+    database = getattr(huey.storage, "database", None)
+    if database is not None and not getattr(_thread_role, "worker", False):
+        database.close()
 
 
 @event.listens_for(Session, "after_rollback")
