@@ -16,7 +16,7 @@ def create_app(
     overrides: dict[str, Any] | None = None, instance_path: str | None = None
 ) -> Flask:
     """Build the application; ``overrides`` wins over the environment (tests)."""
-    from link_flow import api, flow
+    from link_flow import api, dashboard, flow
     from link_flow.config import load_config
     from link_flow.errors import register_error_handlers
     from link_flow.extensions import csrf, db, migrate
@@ -48,6 +48,7 @@ def create_app(
 
     app.register_blueprint(api.bp)
     app.register_blueprint(flow.bp)
+    app.register_blueprint(dashboard.bp)
     app.register_blueprint(oauth_bp)
     register_error_handlers(app)
     app.after_request(apply_default_headers)
