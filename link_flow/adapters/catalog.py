@@ -3,9 +3,21 @@
 from __future__ import annotations
 
 from link_flow.adapters.base import System
+from link_flow.adapters.odoo import ODOO
+from link_flow.adapters.postgres import POSTGRESQL
 from link_flow.adapters.sandbox import SANDBOX
+from link_flow.adapters.sap import SAP_ECC, SAP_S4HANA_CLOUD
+from link_flow.adapters.upkeep import UPKEEP
 
-SYSTEMS: tuple[System, ...] = (SANDBOX,)
+# The sandbox stays first: it is the one every account can try.
+SYSTEMS: tuple[System, ...] = (
+    SANDBOX,
+    ODOO,
+    UPKEEP,
+    SAP_S4HANA_CLOUD,
+    SAP_ECC,
+    POSTGRESQL,
+)
 
 _BY_KEY = {system.key: system for system in SYSTEMS}
 
