@@ -14,6 +14,7 @@ from link_flow.extensions import db
 from link_flow.models import (
     Account,
     Connection,
+    ConnectionEvent,
     ConnectionStatus,
     MagicLink,
     OAuthToken,
@@ -261,3 +262,36 @@ def update_details(connection: Connection, changes: dict[str, Any]) -> None:
         setattr(connection, key, value)
     record_event(connection, "details_changed", {"fields": changed})
     db.session.commit()
+
+
+def issue_tokens(connection: Connection) -> dict[str, Any]:
+    """Issue a connection token pair and note it in the timeline. Commits.
+
+    Raises 409 for a connection that never finished the flow or is
+    disconnected: it has nothing a token could read.
+    """
+    from link_flow.services import tokens
+
+    if connection.system_key is None or connection.disconnected_at is not None:
+        raise ApiError(
+            409,
+            "NOT_CONNECTED",
+            "Tokens are issued only for connections that finished the flow and "
+            "are not disconnected.",
+        )
+    pair = tokens.issue_connection_pair(connection.account_id, connection.id)
+    record_event(connection, "token_issued", {})
+    db.session.commit()
+
+    return pair
+
+
+def timeline(connection: Connection) -> list[ConnectionEvent]:
+    """Return the connection's timeline, oldest first."""
+    return list(
+        db.session.scalars(
+            select(ConnectionEvent)
+            .where(ConnectionEvent.connection_id == connection.id)
+            .order_by(ConnectionEvent.id)
+        )
+    )

@@ -197,3 +197,67 @@ def claim(link_id: str, now: datetime) -> bool:
         .execution_options(synchronize_session=False)
     )
     return result.rowcount == 1  # type: ignore[attr-defined, no-any-return]
+
+
+def latest_link(connection: Connection) -> MagicLink | None:
+    """Return the connection's most recent magic link, of either purpose."""
+    return db.session.scalar(
+        select(MagicLink)
+        .where(MagicLink.connection_id == connection.id)
+        .order_by(MagicLink.created_at.desc(), MagicLink.id.desc())
+        .limit(1)
+    )
+
+
+def renew_link(
+    account: Account, connection: Connection, *, expires_in: int
+) -> MagicLink:
+    """Give a still-pending connection a new link with its last link's options.
+
+    Every earlier usable link of the connection is revoked in the same
+    transaction, and the connection row is locked first, so two renewals
+    or a renewal and a finish cannot leave two links able to connect it.
+    Raises 409 for a connection that is no longer pending. Commits.
+    """
+    locked = db.session.scalar(
+        select(Connection).where(Connection.id == connection.id).with_for_update()
+    )
+    if locked is None or locked.status != "pending" or locked.system_key:
+        raise ApiError(
+            409,
+            "NOT_PENDING",
+            "Only a connection still waiting for its customer gets a new link; "
+            "a connected one gets a reconnect link.",
+        )
+    previous = latest_link(connection)
+    now = utcnow()
+    db.session.execute(
+        update(MagicLink)
+        .where(
+            MagicLink.connection_id == connection.id,
+            MagicLink.used_at.is_(None),
+            MagicLink.revoked_at.is_(None),
+        )
+        .values(revoked_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    link = MagicLink(
+        account_id=account.id,
+        connection_id=connection.id,
+        purpose=PURPOSE_CONNECT,
+        allowed_systems=previous.allowed_systems if previous else None,
+        email_fixed=previous.email_fixed if previous else connection.email is not None,
+        redirect_url=previous.redirect_url if previous else None,
+        expires_at=now + timedelta(seconds=expires_in),
+    )
+    db.session.add(link)
+    db.session.flush()
+    record_event(
+        connection,
+        "magic_link_created",
+        {"expires_at": isoformat(link.expires_at), "renewed": True},
+        magic_link_id=link.id,
+    )
+    db.session.commit()
+
+    return link

@@ -8,8 +8,10 @@ from urllib.parse import urlsplit
 
 import requests
 from flask import current_app
+from sqlalchemy import select
 
 from link_flow.adapters.net import ForbiddenAddress, guarded_session
+from link_flow.errors import NotFound
 from link_flow.extensions import db
 from link_flow.models import Account, WebhookDelivery
 from link_flow.models.base import utcnow
@@ -98,3 +100,35 @@ def _post(
     if 300 <= response.status_code < 400:
         return response.status_code, "redirects are not followed"
     return response.status_code, None
+
+
+def recent_deliveries(account_id: str, limit: int = 100) -> list[WebhookDelivery]:
+    """Return the account's latest deliveries, newest first."""
+    return list(
+        db.session.scalars(
+            select(WebhookDelivery)
+            .where(WebhookDelivery.account_id == account_id)
+            .order_by(WebhookDelivery.created_at.desc())
+            .limit(limit)
+        )
+    )
+
+
+def schedule_redelivery(account_id: str, delivery_id: str) -> WebhookDelivery:
+    """Send one of the account's deliveries again; raise 404 for others. Commits."""
+    from link_flow.jobs.tasks import queue_webhook  # the job module imports us
+
+    delivery = db.session.scalar(
+        select(WebhookDelivery).where(
+            WebhookDelivery.id == delivery_id,
+            WebhookDelivery.account_id == account_id,
+        )
+    )
+    if delivery is None:
+        raise NotFound("webhook delivery")
+    delivery.status = "pending"
+    delivery.next_attempt_at = utcnow()
+    queue_webhook(delivery.id)
+    db.session.commit()
+
+    return delivery
