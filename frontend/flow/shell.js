@@ -1,0 +1,139 @@
+/*
+ * What the link flow and its error page share: messages to the host page,
+ * the Close button's "You can close this window" state, debug output and
+ * safe text helpers. Exposed as window.LinkFlowPage for the other scripts.
+ */
+(function () {
+  "use strict";
+
+  const root = document.querySelector("main[data-page]");
+  if (!root) {
+    return;
+  }
+
+  const debugEnabled = root.hasAttribute("data-debug");
+  const hostOrigin = exactOrigin(root.getAttribute("data-host-origin"));
+  const framed = window.parent !== window;
+
+  /** Write to the console, but only when the page was rendered in debug mode. */
+  function debug(...args) {
+    if (debugEnabled && window.console) {
+      window.console.debug("[link-flow]", ...args);
+    }
+  }
+
+  /** Return ``value`` when it is exactly an http(s) origin, else null. */
+  function exactOrigin(value) {
+    if (!value) {
+      return null;
+    }
+    try {
+      const url = new URL(value);
+      const isWeb = url.protocol === "https:" || url.protocol === "http:";
+      return isWeb && url.origin === value ? value : null;
+    } catch (error) {
+      return null;
+    }
+  }
+
+  /**
+   * Tell the page that opened the flow (iframe parent or popup opener) what
+   * happened. Posts only to the exact origin the server rendered; without
+   * one nothing is sent. Never pass credentials or tokens in ``detail``.
+   */
+  function notifyHost(type, detail) {
+    const target = framed ? window.parent : window.opener;
+    if (!hostOrigin || !target) {
+      return;
+    }
+    const message = { ...detail, source: "link-flow", version: 1, type };
+    try {
+      target.postMessage(message, hostOrigin);
+      debug("posted", type, detail || {});
+    } catch (error) {
+      debug("postMessage failed", error);
+    }
+  }
+
+  /**
+   * Fill ``element`` with ``template``, putting each {name} value in its own
+   * <bdi> as text: names may hold markup, right-to-left text or emoji.
+   */
+  function fillText(element, template, values) {
+    element.textContent = "";
+    template.split(/(\{\w+\})/).forEach((part) => {
+      const match = /^\{(\w+)\}$/.exec(part);
+      if (match && Object.prototype.hasOwnProperty.call(values, match[1])) {
+        const isolate = document.createElement("bdi");
+        isolate.textContent = String(values[match[1]]);
+        element.appendChild(isolate);
+      } else if (part) {
+        element.appendChild(document.createTextNode(part));
+      }
+    });
+  }
+
+  /** Set the text of every [data-bind=name] element to ``value``. */
+  function bindText(name, value) {
+    root.querySelectorAll(`[data-bind="${name}"]`).forEach((node) => {
+      node.textContent = value;
+    });
+  }
+
+  /** Move focus to a step's heading so screen readers announce the change. */
+  function focusHeading(section) {
+    const heading = section && section.querySelector("h1");
+    if (heading) {
+      heading.focus();
+    }
+  }
+
+  /**
+   * Leave the flow: tell the host (which closes its iframe or popup), close
+   * a popup we own, and report whether this window may still be showing.
+   */
+  function requestExit(step, reason) {
+    notifyHost("exit", { step, reason });
+    if (!framed && window.opener) {
+      try {
+        window.close();
+      } catch (error) {
+        debug("window.close failed", error);
+      }
+    }
+  }
+
+  function setUpErrorPage() {
+    const closeButton = root.querySelector('[data-action="close"]');
+    const errorSection = root.querySelector('[data-step="error"]');
+    const closedSection = root.querySelector('[data-step="closed"]');
+    const status = root.getAttribute("data-status");
+    const code = root.getAttribute("data-error-code") || `HTTP_${status}`;
+
+    closeButton.hidden = false;
+    closeButton.addEventListener("click", () => {
+      requestExit("error", "user_closed");
+      errorSection.hidden = true;
+      closedSection.hidden = false;
+      closeButton.hidden = true;
+      focusHeading(closedSection);
+    });
+    notifyHost("ready", {});
+    notifyHost("error", { error_type: code });
+  }
+
+  window.LinkFlowPage = {
+    root,
+    framed,
+    debug,
+    notifyHost,
+    fillText,
+    bindText,
+    focusHeading,
+    requestExit,
+  };
+
+  if (root.getAttribute("data-page") === "error") {
+    setUpErrorPage();
+  }
+})();
