@@ -148,3 +148,68 @@ def test_expires_in_over_thirty_days_is_refused(
     )
     assert response.status_code == 400
     assert response.get_json()["error"]["field"] == "expires_in"
+
+
+def test_server_side_connection_is_checked_against_the_system(
+    client: FlaskClient, partner: Partner
+) -> None:
+    body = {
+        "system": "sandbox",
+        "name": "Made by the partner",
+        "credentials": {"username": "demo", "password": "bad"},
+        "user_metadata": {"origin": "api"},
+    }
+    refused = client.post("/api/v1/connections", json=body, headers=partner.headers)
+    assert refused.status_code == 422
+    assert refused.get_json()["error"]["field"] == "password"
+    listed = client.get("/api/v1/connections", headers=partner.headers).get_json()
+    assert listed["data"] == []
+
+    body["credentials"]["password"] = "demo-password"
+    created = client.post("/api/v1/connections", json=body, headers=partner.headers)
+    assert created.status_code == 201
+    connection = created.get_json()
+    assert connection["status"] == "synchronizing"
+    assert connection["credits"] == 1
+    assert connection["user_metadata"] == {"origin": "api"}
+    assert "password" not in created.get_data(as_text=True)
+
+
+def test_unknown_fields_and_wrong_types_are_named_in_the_error(
+    client: FlaskClient, partner: Partner
+) -> None:
+    response = client.post(
+        "/api/v1/magic-links",
+        json={"name": "n", "colour": "red"},
+        headers=partner.headers,
+    )
+    assert response.status_code == 400
+    assert response.get_json()["error"]["field"] == "colour"
+    response = client.post(
+        "/api/v1/magic-links", data="not json", headers=partner.headers
+    )
+    assert response.status_code == 400
+
+
+def test_listing_pages_with_a_cursor_and_filters(
+    client: FlaskClient, partner: Partner
+) -> None:
+    created = [make_link(client, partner, name=f"Site {i}") for i in range(5)]
+    seen: list[str] = []
+    cursor = None
+    while True:
+        query = "limit=2" + (f"&cursor={cursor}" if cursor else "")
+        page = client.get(f"/api/v1/connections?{query}", headers=partner.headers)
+        body = page.get_json()
+        seen.extend(c["id"] for c in body["data"])
+        cursor = body["next_cursor"]
+        if cursor is None:
+            break
+    assert sorted(seen) == sorted(link["connection"]["id"] for link in created)
+    assert len(seen) == len(set(seen))
+    pending = client.get(
+        "/api/v1/connections?status=pending", headers=partner.headers
+    ).get_json()
+    assert len(pending["data"]) == 5
+    bad = client.get("/api/v1/connections?cursor=garbage", headers=partner.headers)
+    assert bad.status_code == 400
