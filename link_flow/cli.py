@@ -97,6 +97,34 @@ def add_credits_command(account_id: str, amount: int) -> None:
 
 
 @main.group()
+def users() -> None:
+    """People who sign in to an account's dashboard."""
+
+
+@users.command("create")
+@click.option("--account-id", required=True)
+@click.option("--email", required=True)
+@click.password_option("--password", confirmation_prompt=False)
+@with_appcontext
+def create_user_command(account_id: str, email: str, password: str) -> None:
+    """Create a dashboard user and print it as JSON."""
+    from link_flow.dashboard.users import create_user
+
+    account = db.session.get(Account, account_id)
+    if account is None:
+        _fail(f"No account {account_id}.")
+        return
+    try:
+        user = create_user(account, email, password)
+    except ApiError as error:
+        _fail(error.message)
+        return
+    click.echo(
+        json.dumps({"user_id": user.id, "account_id": account.id, "email": user.email})
+    )
+
+
+@main.group()
 def sandbox() -> None:
     """The built-in Sandbox CMMS system."""
 
