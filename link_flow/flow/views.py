@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, current_app, g, jsonify, render_template, request
+from flask import Blueprint, Response, current_app, jsonify, render_template, request
 
 from link_flow.errors import ApiError, error_response
 from link_flow.extensions import db
@@ -149,6 +149,3 @@ def _flow_json(payload: dict[str, Any]) -> Response:
 @bp.errorhandler(ApiError)
 def flow_api_error(error: ApiError) -> Response:
     return apply_flow_headers(error_response(error), None)
-
-
-__all__ = ["bp", "g"]
