@@ -8,7 +8,7 @@ PORT ?= 5000
 export LINK_FLOW_ALLOW_PRIVATE_TARGETS ?= 1
 export LINK_FLOW_PUBLIC_URL ?= http://$(HOST):$(PORT)
 
-.PHONY: install chromium run test lint clean
+.PHONY: install chromium run test lint bench clean
 
 install: $(VENV)/.installed
 
@@ -37,6 +37,10 @@ lint: install
 
 test: install chromium lint
 	$(PY) -m pytest
+
+# Speed and memory targets; see scripts/bench.py.
+bench: install
+	$(PY) scripts/bench.py
 
 clean:
 	rm -rf $(VENV) instance test-artifacts .pytest_cache
