@@ -8,19 +8,18 @@
   "use strict";
 
   const page = window.LinkFlowPage;
-  if (!page || page.root.getAttribute("data-page") !== "flow") {
+  if (!page || !page.createPicker || page.root.getAttribute("data-page") !== "flow") {
     return;
   }
 
   const root = page.root;
-  const element = page.element;
   const api = page.createApi(root.getAttribute("data-api-base"));
   const linkId = root.getAttribute("data-link-id") || "";
 
   const FLOW_STEPS = ["welcome", "systems", "credentials", "done"];
   const CONNECT_TIMEOUT_MS = 120000;
   const BACK_FALLBACK_MS = 400;
-  const COUNT_DELAY_MS = 300;
+  const REDIRECT_DELAY_MS = 3000;
 
   const FALLBACK_MESSAGES = {
     INVALID_CREDENTIALS: "The system did not accept these details. Check them and try again.",
@@ -44,16 +43,13 @@
   const ui = {
     back: root.querySelector('[data-action="back"]'),
     close: root.querySelector('[data-action="close"]'),
-    brand: root.querySelector("[data-brand]"),
     progress: root.querySelector(".progress"),
     progressItems: root.querySelectorAll("[data-progress]"),
-    search: root.querySelector("[data-system-search]"),
-    count: root.querySelector("[data-system-count]"),
-    list: root.querySelector("[data-system-list]"),
     form: root.querySelector("[data-credentials-form]"),
     creditsNote: root.querySelector("[data-credits-note]"),
     redirect: root.querySelector("[data-redirect]"),
     redirectLink: root.querySelector("[data-redirect-link]"),
+    redirectNote: root.querySelector("[data-redirect-note]"),
     errorDetail: root.querySelector("[data-error-detail]"),
   };
 
@@ -63,15 +59,16 @@
     partner: root.getAttribute("data-partner-name") || "your provider",
     session: null,
     systems: [],
-    systemItems: [],
     system: null,
     form: null,
     submitting: false,
     result: null,
     stepBeforeClose: null,
     backTimer: null,
-    countTimer: null,
+    redirectTimer: null,
   };
+
+  const picker = page.createPicker(sections.get("systems"), pickSystem);
 
   // Steps ----------------------------------------------------------------
 
@@ -295,7 +292,7 @@
     state.partner = branding.name || partner.name || state.partner;
     api.setFlowToken(session.flow_token);
     page.bindText("partner", state.partner);
-    applyBranding(branding);
+    page.applyBranding(branding);
     showPurpose(session.link && session.link.purpose);
     showConnectionName(session.connection && session.connection.name);
 
@@ -303,7 +300,7 @@
       fail("error-no-systems", "NO_SYSTEMS", { focus: false });
       return;
     }
-    renderSystems();
+    picker.render(state.systems, state.partner);
     if (!hasPicker()) {
       selectSystem(state.systems[0], false);
     }
@@ -332,147 +329,7 @@
     page.bindText("connection-name", name || "");
   }
 
-  function applyBranding(branding) {
-    const color = typeof branding.color === "string" ? branding.color.trim() : "";
-    if (/^#[0-9a-f]{6}$/i.test(color)) {
-      // CSSOM, not a style attribute: allowed under style-src 'self'.
-      document.documentElement.style.setProperty("--brand", color);
-      document.documentElement.style.setProperty("--brand-text", readableOn(color));
-    }
-    const logo = imageUrl(branding.logo_url);
-    if (logo) {
-      const image = element("img", "brand-logo");
-      image.alt = "";
-      image.addEventListener("error", () => image.remove());
-      image.src = logo;
-      ui.brand.prepend(image);
-    }
-  }
-
-  /** Return black or white, whichever reads better on ``hex``. */
-  function readableOn(hex) {
-    const channels = [1, 3, 5].map((start) => {
-      const value = parseInt(hex.slice(start, start + 2), 16) / 255;
-      return value <= 0.03928 ? value / 12.92 : ((value + 0.055) / 1.055) ** 2.4;
-    });
-    const luminance = 0.2126 * channels[0] + 0.7152 * channels[1] + 0.0722 * channels[2];
-
-    return (luminance + 0.05) / 0.05 > 1.05 / (luminance + 0.05) ? "#111111" : "#ffffff";
-  }
-
-  /** Return a logo URL the page's CSP lets through (same origin or data:). */
-  function imageUrl(value) {
-    if (typeof value !== "string" || !value) {
-      return null;
-    }
-    if (/^data:image\/(png|gif|jpeg|webp);base64,/i.test(value)) {
-      return value;
-    }
-    try {
-      const url = new URL(value, location.href);
-      return url.origin === location.origin ? url.href : null;
-    } catch (error) {
-      return null;
-    }
-  }
-
   // The system picker -----------------------------------------------------
-
-  function creditText(credits) {
-    return credits === 1 ? "1 credit" : `${credits} credits`;
-  }
-
-  function normalise(text) {
-    return String(text || "")
-      .normalize("NFD")
-      .replace(/[\u0300-\u036f]/g, "")
-      .toLowerCase();
-  }
-
-  function renderSystems() {
-    ui.list.textContent = "";
-    state.systemItems = state.systems.map((system, index) => {
-      const item = element("li", "system-item");
-      item.appendChild(systemButton(system, `system-${index}`));
-      ui.list.appendChild(item);
-      const text = normalise([system.name, system.key, system.description].join(" "));
-
-      return { item, text };
-    });
-    filterSystems();
-    updateCount();
-  }
-
-  function systemButton(system, id) {
-    const button = element("button", "system");
-    const cost = creditText(Number(system.credits) || 0);
-    const described = [];
-    button.type = "button";
-    button.setAttribute("aria-label", `${system.name}, ${cost}`);
-
-    const head = element("span", "system-head");
-    const name = element("span", "system-name", system.name);
-    name.dir = "auto";
-    head.append(name, element("span", "system-cost", cost));
-    button.appendChild(head);
-
-    if (system.deployment === "on_prem") {
-      button.appendChild(describedPart("system-tag", `${id}-deploy`, "On-premises", described));
-    }
-    if (system.description) {
-      button.appendChild(describedPart("system-desc", `${id}-desc`, system.description, described));
-    }
-    if (system.affordable === false) {
-      const note = describedPart("system-note", `${id}-note`, "", described);
-      page.fillText(
-        note,
-        "Note: {partner} has no credits left for this system. You can still connect; it will start once {partner} adds credits.",
-        { partner: state.partner },
-      );
-      button.appendChild(note);
-    }
-    if (described.length) {
-      button.setAttribute("aria-describedby", described.join(" "));
-    }
-    button.addEventListener("click", () => pickSystem(system));
-
-    return button;
-  }
-
-  function describedPart(className, id, text, described) {
-    const part = element("span", className, text);
-    part.id = id;
-    described.push(id);
-
-    return part;
-  }
-
-  function filterSystems() {
-    const words = normalise(ui.search.value).split(/\s+/).filter(Boolean);
-    state.systemItems.forEach(({ item, text }) => {
-      item.hidden = !words.every((word) => text.includes(word));
-    });
-  }
-
-  function updateCount() {
-    const total = state.systemItems.length;
-    const shown = state.systemItems.filter(({ item }) => !item.hidden).length;
-    const query = ui.search.value.trim();
-    if (!query) {
-      ui.count.textContent = `${total} systems available.`;
-    } else if (shown === 0) {
-      page.fillText(ui.count, "No system matches “{query}”. Try another name.", { query });
-    } else {
-      ui.count.textContent = `${shown} of ${total} systems match.`;
-    }
-  }
-
-  function onSearch() {
-    filterSystems();
-    // Announce the count once typing pauses, not on every key.
-    clearTimeout(state.countTimer);
-    state.countTimer = setTimeout(updateCount, COUNT_DELAY_MS);
-  }
 
   function pickSystem(system) {
     selectSystem(system, true);
@@ -567,19 +424,27 @@
     }
     const usable = url && (url.protocol === "https:" || url.protocol === "http:");
     ui.redirect.hidden = !usable;
-    if (usable) {
-      ui.redirectLink.href = url.href;
-      // Inside an iframe the partner's page should replace the host page;
-      // the customer clicks it, we never navigate on our own.
-      if (page.framed) {
-        ui.redirectLink.target = "_top";
-      }
+    ui.redirectNote.hidden = true;
+    if (!usable) {
+      return;
+    }
+    ui.redirectLink.href = url.href;
+    if (page.framed) {
+      // In an iframe the partner's page replaces the host page, and only
+      // when the customer clicks: the host decides what happens on success.
+      ui.redirectLink.target = "_top";
+    } else if (!window.opener) {
+      // Alone in its window (an OAuth authorize or a plain link) the flow
+      // goes back to the partner by itself, after the heading was read.
+      ui.redirectNote.hidden = false;
+      state.redirectTimer = setTimeout(() => window.location.assign(url.href), REDIRECT_DELAY_MS);
     }
   }
 
   // Leaving ---------------------------------------------------------------
 
   function closeFlow() {
+    clearTimeout(state.redirectTimer);
     page.requestExit(publicStep(state.step), "user_closed");
     if (state.step === "closed") {
       return;
@@ -622,7 +487,6 @@
   });
   on("retry", () => start());
   on("restart", () => window.location.reload());
-  ui.search.addEventListener("input", onSearch);
   ui.form.addEventListener("submit", (event) => {
     event.preventDefault();
     connect();

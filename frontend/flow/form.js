@@ -11,6 +11,7 @@
     return;
   }
 
+  const element = page.element;
   const INPUT_TYPES = { text: "text", password: "password", url: "url", number: "number" };
 
   /**
@@ -31,6 +32,9 @@
     (system.fields || []).forEach((spec, index) => {
       fields.push(buildField(credentialBox, spec, `cred-${index}`, "credentials"));
     });
+    if (ask && (ask.name || ask.email)) {
+      contactBox.appendChild(element("h2", "subhead", "About this connection"));
+    }
     if (ask && ask.name) {
       fields.push(buildField(contactBox, contactSpec("name", partnerName), "contact-name", "name"));
     }
@@ -313,18 +317,5 @@
     }
   }
 
-  function element(tag, className, text) {
-    const node = document.createElement(tag);
-    if (className) {
-      node.className = className;
-    }
-    if (text !== undefined) {
-      node.textContent = text;
-    }
-
-    return node;
-  }
-
   page.createCredentialsForm = createCredentialsForm;
-  page.element = element;
 })();

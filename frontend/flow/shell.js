@@ -103,6 +103,65 @@
     }
   }
 
+  /** Create an element, optionally with a class and text (never HTML). */
+  function element(tag, className, text) {
+    const node = document.createElement(tag);
+    if (className) {
+      node.className = className;
+    }
+    if (text !== undefined) {
+      node.textContent = text;
+    }
+
+    return node;
+  }
+
+  /** Apply the partner's colour (a #rrggbb) and a logo the CSP allows. */
+  function applyBranding(branding) {
+    const color = typeof branding.color === "string" ? branding.color.trim() : "";
+    if (/^#[0-9a-f]{6}$/i.test(color)) {
+      // CSSOM, not a style attribute: allowed under style-src 'self'.
+      document.documentElement.style.setProperty("--brand", color);
+      document.documentElement.style.setProperty("--brand-text", readableOn(color));
+    }
+    const logo = imageUrl(branding.logo_url);
+    if (logo) {
+      const image = element("img", "brand-logo");
+      image.alt = "";
+      image.addEventListener("error", () => image.remove());
+      image.src = logo;
+      root.querySelector("[data-brand]").prepend(image);
+    }
+  }
+
+  /** Return black or white, whichever reads better on ``hex``. */
+  function readableOn(hex) {
+    const channels = [1, 3, 5].map((start) => {
+      const value = parseInt(hex.slice(start, start + 2), 16) / 255;
+      return value <= 0.03928 ? value / 12.92 : ((value + 0.055) / 1.055) ** 2.4;
+    });
+    const luminance = 0.2126 * channels[0] + 0.7152 * channels[1] + 0.0722 * channels[2];
+
+    return (luminance + 0.05) / 0.05 > 1.05 / (luminance + 0.05) ? "#111111" : "#ffffff";
+  }
+
+  /** Return a logo URL the page's CSP lets through (same origin or data:). */
+  function imageUrl(value) {
+    if (typeof value !== "string" || !value) {
+      return null;
+    }
+    if (/^data:image\/(png|gif|jpeg|webp);base64,/i.test(value)) {
+      return value;
+    }
+    try {
+      const url = new URL(value, location.href);
+      return url.origin === location.origin ? url.href : null;
+    } catch (error) {
+      return null;
+    }
+  }
+
+
   function setUpErrorPage() {
     const closeButton = root.querySelector('[data-action="close"]');
     const errorSection = root.querySelector('[data-step="error"]');
@@ -131,6 +190,8 @@
     bindText,
     focusHeading,
     requestExit,
+    element,
+    applyBranding,
   };
 
   if (root.getAttribute("data-page") === "error") {
