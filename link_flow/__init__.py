@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 from pathlib import Path
 from typing import Any
@@ -10,6 +11,16 @@ from flask import Flask
 
 FRONTEND_DIR = Path(__file__).resolve().parent.parent / "frontend"
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+
+
+def _static_version() -> str:
+    """Return a short digest of the frontend files, to bust caches on deploy."""
+    digest = hashlib.sha256()
+    for path in sorted(FRONTEND_DIR.rglob("*")):
+        if path.is_file():
+            digest.update(path.name.encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:12]
 
 
 def create_app(
@@ -35,7 +46,7 @@ def create_app(
         template_folder=str(FRONTEND_DIR),
     )
     load_config(app, overrides)
-    app.config.setdefault("STATIC_VERSION", "1")
+    app.config.setdefault("STATIC_VERSION", _static_version())
     app.config["MAX_CONTENT_LENGTH"] = 256 * 1024
     app.config["WTF_CSRF_CHECK_DEFAULT"] = False
 

@@ -19,17 +19,20 @@ FLOW_TOKEN_HEADER = "X-Link-Flow-Token"
 
 LINK_PAGES = {
     "used": (
+        "LINK_USED",
         "Already connected",
         "This link was already used and the system is connected.",
         "Nothing more to do. If you need to connect again, ask the sender "
         "for a new link.",
     ),
     "revoked": (
+        "LINK_REVOKED",
         "Link withdrawn",
         "The sender withdrew this link.",
         "Ask the sender for a new link.",
     ),
     "expired": (
+        "LINK_EXPIRED",
         "Link expired",
         "This link is no longer valid.",
         "Ask the sender for a new link.",
@@ -44,6 +47,7 @@ def link_page(link_id: str) -> Response:
     if link is None:
         return _error_page(
             404,
+            "LINK_NOT_FOUND",
             "Link not found",
             "We could not find this link.",
             "Check that you copied the whole link, or ask the sender for a new one.",
@@ -53,8 +57,8 @@ def link_page(link_id: str) -> Response:
     account = db.session.get(Account, link.account_id)
     state = link.state(utcnow())
     if state != "usable":
-        title, message, next_step = LINK_PAGES[state]
-        return _error_page(410, title, message, next_step, account)
+        code, title, message, next_step = LINK_PAGES[state]
+        return _error_page(410, code, title, message, next_step, account)
 
     html = render_template(
         "flow/link.html",
@@ -77,6 +81,7 @@ def _host_origin(account: Account | None) -> str | None:
 
 def _error_page(
     status: int,
+    code: str,
     title: str,
     message: str,
     next_step: str,
@@ -88,7 +93,9 @@ def _error_page(
         message=message,
         next_step=next_step,
         status=status,
+        error_code=code,
         partner_name=account.name if account else None,
+        host_origin=_host_origin(account),
         static_version=current_app.config["STATIC_VERSION"],
     )
     response = Response(html, status=status, mimetype="text/html")
