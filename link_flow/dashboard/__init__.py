@@ -37,7 +37,8 @@ def dashboard_headers(response: Response) -> Response:
     response.headers["Content-Security-Policy"] = DASHBOARD_CSP
     response.headers["X-Frame-Options"] = "DENY"
     response.headers["Cache-Control"] = "no-store"
-    response.headers["Referrer-Policy"] = "no-referrer"
+    # Same-origin, not none: over https Flask-WTF checks the Referer of forms.
+    response.headers["Referrer-Policy"] = "same-origin"
     response.headers["X-Content-Type-Options"] = "nosniff"
     return write_cookie(response)
 
