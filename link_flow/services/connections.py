@@ -160,12 +160,18 @@ def replace_credentials(
         "disconnected_by_partner",
     ):
         return
-    set_status(connection, S.SYNCHRONIZING)
+    # A sync already running sees the new credentials and reads again.
+    if connection.status != S.SYNCHRONIZING:
+        set_status(connection, S.SYNCHRONIZING)
     queue_sync(connection.id)
 
 
 def mark_disconnected(connection: Connection, when: datetime | None = None) -> None:
-    """Erase credentials, return credits and make the connection inactive."""
+    """Erase credentials, return credits and make the connection inactive.
+
+    Locks the row first, so two disconnects at once return the credits once.
+    """
+    lock(connection)
     if connection.disconnected_at is not None:
         return
     credits.give_back(connection.account_id, connection.credits)
@@ -177,6 +183,23 @@ def mark_disconnected(connection: Connection, when: datetime | None = None) -> N
     connection.next_sync_at = None
     revoke_access(connection)
     set_status(connection, S.INACTIVE, "disconnected_by_partner")
+
+
+def lock(connection: Connection) -> None:
+    """Lock ``connection``'s row until the transaction ends, then re-read it.
+
+    A conditional UPDATE rather than ``SELECT ... FOR UPDATE``, which SQLite
+    lacks: the write takes the row lock on PostgreSQL and the database write
+    lock on SQLite, so concurrent changes to one connection take turns and
+    each acts on what the one before it committed.
+    """
+    db.session.execute(
+        update(Connection)
+        .where(Connection.id == connection.id)
+        .values(updated_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    db.session.refresh(connection)
 
 
 def revoke_access(connection: Connection) -> None:
@@ -211,6 +234,15 @@ def reactivate(account: Account, connection: Connection) -> None:
     from link_flow.adapters.catalog import get_system
     from link_flow.jobs.tasks import queue_sync
 
+    # Locked, so two reactivations at once cannot both take credits.
+    lock(connection)
+    if connection.disconnected_at is not None:
+        raise ApiError(
+            409,
+            "DISCONNECTED",
+            "A disconnected connection cannot be reactivated: its credentials "
+            "were erased. Send the customer a new magic link instead.",
+        )
     if connection.status != S.INACTIVE:
         raise ApiError(
             409, "NOT_INACTIVE", f"The connection is {connection.status}, not inactive."

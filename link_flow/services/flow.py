@@ -236,12 +236,17 @@ def finish(
         db.session.commit()
         raise
 
+    # The connection first, then the link: the order a disconnect takes them
+    # in, so the two wait for each other instead of deadlocking.
+    connections.lock(connection)
     if not magic_links.claim(link.id, utcnow()):
         db.session.rollback()
+        state = link.state(utcnow())
+        if state in ("revoked", "expired"):
+            raise link_state_error(state)
         raise ApiError(
             409, "LINK_USED", "This link was already used: the system is connected."
         )
-    db.session.refresh(connection)
     if new_name:
         connection.name = new_name
     if new_email:

@@ -15,7 +15,7 @@ from link_flow.extensions import db
 from link_flow.models import Account, Connection, ConnectionStatus
 from link_flow.models.base import utcnow
 from link_flow.services import webhooks
-from link_flow.services.connections import set_status
+from link_flow.services.connections import lock, set_status
 from link_flow.services.crypto import decrypt_json
 from link_flow.services.events import record_event
 
@@ -41,32 +41,63 @@ def run_sync(connection_id: str) -> str:
     """Read the connection's system once and return the outcome's name.
 
     Raises :class:`SyncShouldRetry` after recording a passing failure, so the
-    job queue retries with backoff.
+    job queue retries with backoff. The system is read outside any
+    transaction; the row is locked and re-read before each write, so a
+    disconnect or new credentials arriving meanwhile are never overwritten.
     """
     connection = db.session.get(Connection, connection_id)
-    if connection is None or connection.credentials_encrypted is None:
+    if connection is None:
         return "skipped"
-    if connection.status not in SYNCABLE or connection.system_key is None:
+    lock(connection)
+    if connection.credentials_encrypted is None or connection.system_key is None:
+        db.session.rollback()
         return "skipped"
     system = get_system(connection.system_key)
-    if system is None:
+    if connection.status not in SYNCABLE or system is None:
+        db.session.rollback()
         return "skipped"
-
     if connection.status != S.SYNCHRONIZING:
         set_status(connection, S.SYNCHRONIZING)
-        db.session.commit()
+    sealed = connection.credentials_encrypted
+    db.session.commit()
 
-    credentials = decrypt_json(connection.credentials_encrypted)
     try:
-        summary = system.make_adapter(adapter_context()).fetch_summary(credentials)
+        summary = system.make_adapter(adapter_context()).fetch_summary(
+            decrypt_json(sealed)
+        )
     except AdapterError as error:
+        if not _unchanged(connection, sealed, S.SYNCHRONIZING):
+            return _superseded(connection, sealed)
         return _record_failure(connection, error)
 
+    if not _unchanged(connection, sealed, S.SYNCHRONIZING):
+        return _superseded(connection, sealed)
     set_status(connection, S.IN_PROGRESS)
     db.session.commit()
 
+    if not _unchanged(connection, sealed, S.IN_PROGRESS):
+        return _superseded(connection, sealed)
     _store_summary(connection, summary)
     return "completed"
+
+
+def _unchanged(connection: Connection, sealed: str, status: str) -> bool:
+    """Lock and re-read the row; tell whether nothing changed under the sync."""
+    lock(connection)
+    return connection.status == status and connection.credentials_encrypted == sealed
+
+
+def _superseded(connection: Connection, sealed: str) -> str:
+    """Drop a result that no longer applies; read again for new credentials."""
+    db.session.commit()
+    log.info(
+        "sync.superseded connection_id=%s status=%s", connection.id, connection.status
+    )
+    if connection.status in SYNCABLE and connection.credentials_encrypted != sealed:
+        # Replaced while this sync ran: their own sync may have found this
+        # one's lock taken, so the retry reads with the new credentials.
+        raise SyncShouldRetry("credentials replaced during the sync")
+    return "superseded"
 
 
 def _store_summary(connection: Connection, summary: dict[str, Any]) -> None:
