@@ -8,6 +8,7 @@ import textwrap
 from flask import current_app
 from sqlalchemy import select
 
+from link_flow.dashboard.users import reset_demo_user
 from link_flow.extensions import db
 from link_flow.models import Account
 from link_flow.services import accounts, magic_links
@@ -60,13 +61,6 @@ def prepare_demo() -> str:
 
 
 def _dashboard_user(account: Account) -> str:
-    try:
-        from link_flow.dashboard.users import reset_demo_user
-    except ImportError:
-        return ""
     email, password = reset_demo_user(account, secrets.token_urlsafe(12))
-    return f"  dashboard:     {base_url()}/dashboard  {email} / {password}\n"
-
-
-def base_url() -> str:
-    return str(current_app.config["PUBLIC_URL"])
+    base = current_app.config["PUBLIC_URL"]
+    return f"  dashboard:     {base}/dashboard  {email} / {password}\n"
