@@ -216,6 +216,21 @@
     );
   });
 
+  // A status change can change the actions offered, which only the server
+  // renders; say so rather than reloading under the partner's feet.
+  function noteStatus(status) {
+    var notice = document.querySelector("[data-stale]");
+    if (notice && notice.getAttribute("data-status") !== status) {
+      notice.hidden = false;
+    }
+  }
+
+  each("[data-reload]", document, function (button) {
+    button.addEventListener("click", function () {
+      window.location.reload();
+    });
+  });
+
   each("div[data-live-url]", document, function (panel) {
     var url = panel.getAttribute("data-live-url");
     poll(
@@ -225,6 +240,7 @@
       function (item) {
         applyConnection(document, item);
         applyTimeline(item.events);
+        noteStatus(item.status);
       }
     );
   });
