@@ -34,6 +34,7 @@ def create_app(
     from link_flow.headers import apply_default_headers
     from link_flow.jobs.queue import configure_queue
     from link_flow.logs import configure_logging
+    from link_flow.oauth.authorize_views import bp as oauth_flow_bp
     from link_flow.oauth.server import init_oauth
     from link_flow.oauth.views import bp as oauth_bp
 
@@ -61,6 +62,7 @@ def create_app(
     app.register_blueprint(flow.bp)
     app.register_blueprint(dashboard.bp)
     app.register_blueprint(oauth_bp)
+    app.register_blueprint(oauth_flow_bp)
     register_error_handlers(app)
     app.after_request(apply_default_headers)
 

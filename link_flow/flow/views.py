@@ -55,6 +55,9 @@ def link_page(link_id: str) -> Response:
         )
 
     account = db.session.get(Account, link.account_id)
+    refused = refused_origin_page(account)
+    if refused is not None:
+        return refused
     state = link.state(utcnow())
     if state != "usable":
         code, title, message, next_step = LINK_PAGES[state]
@@ -77,6 +80,28 @@ def _host_origin(account: Account | None) -> str | None:
     if account and origin and origin in (account.allowed_origins or []):
         return origin
     return None
+
+
+def refused_origin_page(account: Account | None) -> Response | None:
+    """Return a 403 page when ``?origin=`` names a site the account does not allow.
+
+    The SDK always reports its page's origin. A flow opened by any other
+    site must not start, and posts nothing: the page gets no host origin.
+    """
+    if request.args.get("origin") is None or _host_origin(account):
+        return None
+    partner = account.name if account else "The company that sent you here"
+    return _error_page(
+        403,
+        "ORIGIN_NOT_ALLOWED",
+        "This site cannot open the flow",
+        f"{partner} has not allowed the site that opened this page to show it, "
+        "so nothing was started.",
+        "open the link directly in your browser, or ask the company that sent "
+        "it. If you run that site, add its origin to the account's allowed "
+        "origins.",
+        account,
+    )
 
 
 def _error_page(

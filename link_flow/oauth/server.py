@@ -7,16 +7,23 @@ from typing import Any
 
 from authlib.integrations.flask_oauth2 import AuthorizationServer
 from authlib.oauth2.rfc6749 import ClientMixin, TokenMixin, grants
+from authlib.oauth2.rfc6749.errors import InvalidRequestError
 from authlib.oauth2.rfc6750 import BearerTokenGenerator
+from authlib.oauth2.rfc7636 import CodeChallenge
 from sqlalchemy import select
 
 from link_flow.extensions import db
 from link_flow.models import Account, Connection, OAuthToken
 from link_flow.models.oauth import KIND_ADMIN, KIND_CONNECTION
+from link_flow.oauth import codes
 from link_flow.services import tokens
 from link_flow.services.crypto import hash_secret, new_secret
 
 TOKEN_AUTH_METHODS = ["client_secret_basic", "client_secret_post"]
+# A client that sends only its client_id to exchange a code is public: the
+# code must then carry an S256 challenge (see S256CodeChallenge). Only the
+# authorization code grant accepts that; every other grant needs the secret.
+CODE_AUTH_METHODS = [*TOKEN_AUTH_METHODS, "none"]
 
 
 class PartnerClient(ClientMixin):  # type: ignore[misc]
@@ -45,7 +52,7 @@ class PartnerClient(ClientMixin):  # type: ignore[misc]
 
     def check_endpoint_auth_method(self, method: str, endpoint: str) -> bool:
         if endpoint == "token":
-            return method in TOKEN_AUTH_METHODS
+            return method in CODE_AUTH_METHODS
         return True
 
     def check_response_type(self, response_type: str) -> bool:
@@ -110,6 +117,64 @@ class RotatingRefreshTokenGrant(grants.RefreshTokenGrant):  # type: ignore[misc]
     def revoke_old_credential(self, credential: StoredToken) -> None:
         db.session.commit()  # the claim already revoked it; make that durable
 
+    def create_token_response(self) -> tuple[int, dict[str, Any], list[Any]]:
+        # The new pair descends from the same code, so a replay of that code
+        # later revokes it too.
+        stored: StoredToken = self.request.refresh_token
+        self.request.authorization_code_id = stored.row.authorization_code_id
+        return super().create_token_response()  # type: ignore[no-any-return]
+
+
+class S256CodeChallenge(CodeChallenge):  # type: ignore[misc]
+    """PKCE with S256 only; required whenever the client is public.
+
+    ``plain`` gives no protection against a code seen on the way back, so a
+    challenge must name S256 explicitly.
+    """
+
+    SUPPORTED_CODE_CHALLENGE_METHOD = ["S256"]
+
+    def validate_code_challenge(self, grant: Any, redirect_uri: str) -> None:
+        super().validate_code_challenge(grant, redirect_uri)
+        data = grant.request.payload.data
+        if data.get("code_challenge") and data.get("code_challenge_method") != "S256":
+            raise InvalidRequestError("'code_challenge_method' must be 'S256'.")
+
+
+class ConnectionCodeGrant(grants.AuthorizationCodeGrant):  # type: ignore[misc]
+    """The authorization code grant: a finished flow's code for a connection pair."""
+
+    TOKEN_ENDPOINT_AUTH_METHODS = CODE_AUTH_METHODS
+
+    def save_authorization_code(self, code: str, request: Any) -> None:
+        data = request.payload.data
+        codes.store(
+            code_id=request.code_id,
+            code=code,
+            account_id=request.client.account.id,
+            connection_id=request.user.id,
+            redirect_uri=request.payload.redirect_uri,
+            code_challenge=data.get("code_challenge"),
+            code_challenge_method=data.get("code_challenge_method"),
+        )
+
+    def query_authorization_code(
+        self, code: str, client: PartnerClient
+    ) -> codes.IssuedCode | None:
+        issued = codes.redeem(code, client.account.id)
+        if issued is not None:
+            self.request.authorization_code_id = issued.row.id
+        return issued
+
+    def delete_authorization_code(self, authorization_code: codes.IssuedCode) -> None:
+        pass  # redeem() already marked it used, before any token was made
+
+    def authenticate_user(self, authorization_code: codes.IssuedCode) -> Any:
+        connection = db.session.get(Connection, authorization_code.row.connection_id)
+        if connection is None or connection.disconnected_at is not None:
+            return None
+        return connection
+
 
 def query_client(client_id: str) -> PartnerClient | None:
     account = db.session.scalar(select(Account).where(Account.client_id == client_id))
@@ -162,3 +227,6 @@ def init_oauth(app: Any) -> None:
     )
     authorization.register_grant(AdminClientCredentialsGrant)
     authorization.register_grant(RotatingRefreshTokenGrant)
+    authorization.register_grant(
+        ConnectionCodeGrant, [S256CodeChallenge(required=True)]
+    )
