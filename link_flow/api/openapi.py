@@ -265,7 +265,9 @@ SCHEMAS: dict[str, Any] = {
             "id": {"type": "string"},
             "event_type": {"type": "string"},
             "connection_id": NULLABLE_STRING,
-            "status": {"enum": ["pending", "delivered", "failing", "cancelled"]},
+            "status": {
+                "enum": ["pending", "delivered", "failing", "failed", "cancelled"]
+            },
             "attempts": {"type": "integer"},
             "last_status_code": {"type": ["integer", "null"]},
             "last_error": NULLABLE_STRING,

@@ -50,12 +50,18 @@ def sync_connection(connection_id: str) -> str:
         return "locked"
 
 
-@huey.task(retries=WEBHOOK_RETRIES, retry_delay=WEBHOOK_RETRY_DELAY, retry_backoff=2)
+@huey.task(
+    retries=WEBHOOK_RETRIES,
+    retry_delay=WEBHOOK_RETRY_DELAY,
+    retry_backoff=2,
+    context=True,
+)
 @in_app_context
-def deliver_webhook(delivery_id: str) -> str:
+def deliver_webhook(delivery_id: str, task: Any = None) -> str:
     from link_flow.services.webhook_delivery import attempt_delivery
 
-    return attempt_delivery(delivery_id)
+    final = task is None or not task.retries
+    return attempt_delivery(delivery_id, final=final)
 
 
 @huey.periodic_task(crontab(minute="*"))

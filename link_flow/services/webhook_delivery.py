@@ -13,24 +13,32 @@ from sqlalchemy import select
 from link_flow.adapters.net import ForbiddenAddress, guarded_session
 from link_flow.errors import NotFound
 from link_flow.extensions import db
-from link_flow.models import Account, WebhookDelivery
+from link_flow.models import Account, Connection, WebhookDelivery
 from link_flow.models.base import utcnow
-from link_flow.services.webhooks import signature_headers
+from link_flow.services.events import record_event
+from link_flow.services.webhooks import signature_headers, signing_secrets
 
 log = logging.getLogger(__name__)
 
 TIMEOUT_SECONDS = 10
+NO_SECRET = (
+    "the account has no webhook signing secret yet; create one with "
+    "POST /api/v1/account/webhook-secret"
+)
 
 
 class DeliveryFailed(Exception):
     """The receiver did not take the message; the job retries it."""
 
 
-def attempt_delivery(delivery_id: str) -> str:
+def attempt_delivery(delivery_id: str, *, final: bool = False) -> str:
     """Send the delivery once; return ``delivered`` or raise to retry.
 
     Only a 2xx answer counts: a redirect or a 5xx is a failure, and so is an
-    address that now resolves somewhere private.
+    address that now resolves somewhere private. Nothing is sent unsigned.
+    ``final`` says the queue will not try again: a failure then ends
+    ``failed`` rather than ``failing``. Each outcome is also a line in the
+    connection's timeline.
     """
     delivery = db.session.get(WebhookDelivery, delivery_id)
     if delivery is None or delivery.status == "delivered":
@@ -41,11 +49,14 @@ def attempt_delivery(delivery_id: str) -> str:
         db.session.commit()
         return "cancelled"
 
-    body = json.dumps(delivery.payload, separators=(",", ":"), ensure_ascii=False)
-    headers = signature_headers(account, delivery.id, body)
     delivery.attempts += 1
-    allow_private = bool(current_app.config["ALLOW_PRIVATE_TARGETS"])
-    status_code, error = _post(account.webhook_url, body, headers, allow_private)
+    body = json.dumps(delivery.payload, separators=(",", ":"), ensure_ascii=False)
+    if signing_secrets(account):
+        headers = signature_headers(account, delivery.id, body)
+        allow_private = bool(current_app.config["ALLOW_PRIVATE_TARGETS"])
+        status_code, error = _post(account.webhook_url, body, headers, allow_private)
+    else:
+        status_code, error = None, NO_SECRET
 
     delivery.last_status_code = status_code
     delivery.last_error = error
@@ -53,6 +64,7 @@ def attempt_delivery(delivery_id: str) -> str:
         delivery.status = "delivered"
         delivery.delivered_at = utcnow()
         delivery.next_attempt_at = None
+        _note_in_timeline(delivery, "webhook_delivered")
         db.session.commit()
         log.info(
             "webhook.delivered delivery_id=%s attempts=%s",
@@ -61,16 +73,37 @@ def attempt_delivery(delivery_id: str) -> str:
         )
         return "delivered"
 
-    delivery.status = "failing"
+    delivery.status = "failed" if final else "failing"
+    _note_in_timeline(delivery, "webhook_failed")
     db.session.commit()
     log.info(
-        "webhook.failed delivery_id=%s attempts=%s status=%s error=%s",
+        "webhook.failed delivery_id=%s attempts=%s status=%s error=%s final=%s",
         delivery.id,
         delivery.attempts,
         status_code,
         error,
+        final,
     )
     raise DeliveryFailed(error or f"HTTP {status_code}")
+
+
+def _note_in_timeline(delivery: WebhookDelivery, event_type: str) -> None:
+    if delivery.connection_id is None:
+        return
+    connection = db.session.get(Connection, delivery.connection_id)
+    if connection is None:
+        return
+    record_event(
+        connection,
+        event_type,
+        {
+            "delivery_id": delivery.id,
+            "event_type": delivery.event_type,
+            "attempt": delivery.attempts,
+            "status_code": delivery.last_status_code,
+            "error": delivery.last_error,
+        },
+    )
 
 
 def _post(
@@ -87,6 +120,11 @@ def _post(
             timeout=TIMEOUT_SECONDS,
             allow_redirects=False,
         )
+    except requests.TooManyRedirects as exc:
+        # The guarded session allows no redirects, so requests raises here
+        # even with allow_redirects off; the answer is still the receiver's.
+        status = exc.response.status_code if exc.response is not None else None
+        return status, "redirects are not followed"
     except requests.RequestException as exc:
         cause: BaseException | None = exc
         while cause is not None:
