@@ -78,6 +78,14 @@ def queue_due_syncs() -> int:
     return len(due)
 
 
+@huey.periodic_task(crontab(minute="*"))
+@in_app_context
+def announce_expired_links() -> int:
+    from link_flow.services.magic_links import announce_expired_links as announce
+
+    return announce()
+
+
 def queue_sync(connection_id: str) -> None:
     """Queue a sync of ``connection_id`` for when the transaction commits."""
     enqueue_after_commit(sync_connection, connection_id)

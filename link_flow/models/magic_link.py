@@ -31,6 +31,10 @@ class MagicLink(db.Model):  # type: ignore[name-defined]
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     first_opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # When the partner was told the link expired unused (``magic_link.expired``).
+    expired_notified_at: Mapped[datetime | None] = mapped_column(
+        UTCDateTime, nullable=True
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     def state(self, now: datetime) -> str:

@@ -14,7 +14,7 @@ from link_flow.extensions import db
 from link_flow.models import Account, Connection, MagicLink
 from link_flow.models.base import isoformat, utcnow
 from link_flow.models.magic_link import PURPOSE_CONNECT, PURPOSE_RECONNECT
-from link_flow.services import connections
+from link_flow.services import connections, webhooks
 from link_flow.services.events import record_event
 from link_flow.services.serialize import connection_json
 from link_flow.services.signing import sign_magic_link
@@ -22,6 +22,9 @@ from link_flow.services.signing import sign_magic_link
 DEFAULT_EXPIRES_IN = 7 * 24 * 3600
 MAX_EXPIRES_IN = 30 * 24 * 3600
 MIN_EXPIRES_IN = 60
+# Links that expired longer ago than this are not announced any more, so a
+# worker back after a long stop does not flood partners with stale news.
+EXPIRY_NOTICE_WINDOW = timedelta(days=7)
 
 
 def clean_expires_in(value: Any) -> int:
@@ -261,3 +264,67 @@ def renew_link(
     db.session.commit()
 
     return link
+
+
+def announce_expired_links(limit: int = 200) -> int:
+    """Send ``magic_link.expired`` for links that expired unused; return how many.
+
+    Each link is claimed by a conditional UPDATE before it is announced, so
+    sweeps running at once on several workers announce it once. Commits
+    after each link.
+    """
+    now = utcnow()
+    link_ids = db.session.scalars(
+        select(MagicLink.id)
+        .where(
+            MagicLink.expires_at <= now,
+            MagicLink.expires_at > now - EXPIRY_NOTICE_WINDOW,
+            MagicLink.used_at.is_(None),
+            MagicLink.revoked_at.is_(None),
+            MagicLink.expired_notified_at.is_(None),
+        )
+        .order_by(MagicLink.expires_at)
+        .limit(limit)
+    ).all()
+
+    announced = 0
+    for link_id in link_ids:
+        claimed = db.session.execute(
+            update(MagicLink)
+            .where(MagicLink.id == link_id, MagicLink.expired_notified_at.is_(None))
+            .values(expired_notified_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        if claimed.rowcount != 1:  # type: ignore[attr-defined]
+            db.session.rollback()
+            continue
+        _announce_expiry(link_id)
+        db.session.commit()
+        announced += 1
+
+    return announced
+
+
+def _announce_expiry(link_id: str) -> None:
+    link = db.session.get(MagicLink, link_id)
+    assert link is not None
+    connection = db.session.get(Connection, link.connection_id)
+    if connection is None:
+        return
+    record_event(
+        connection,
+        "magic_link_expired",
+        {"purpose": link.purpose},
+        magic_link_id=link.id,
+    )
+    webhooks.emit(
+        connection,
+        "magic_link.expired",
+        {
+            "magic_link": {
+                "id": link.id,
+                "purpose": link.purpose,
+                "expires_at": isoformat(link.expires_at),
+            }
+        },
+    )
