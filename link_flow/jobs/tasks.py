@@ -36,14 +36,17 @@ def in_app_context(func: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-@huey.task(retries=SYNC_RETRIES, retry_delay=SYNC_RETRY_DELAY, retry_backoff=2)
+@huey.task(
+    retries=SYNC_RETRIES, retry_delay=SYNC_RETRY_DELAY, retry_backoff=2, context=True
+)
 @in_app_context
-def sync_connection(connection_id: str) -> str:
+def sync_connection(connection_id: str, task: Any = None) -> str:
     from link_flow.services.sync import run_sync
 
+    final = task is None or not task.retries
     try:
         with huey.lock_task(f"sync:{connection_id}"):
-            return run_sync(connection_id)
+            return run_sync(connection_id, final=final)
     except TaskLockedException:
         # Another worker is already reading this system; one sync is enough.
         log.info("sync.skipped_locked connection_id=%s", connection_id)

@@ -37,13 +37,14 @@ def adapter_context() -> AdapterContext:
     )
 
 
-def run_sync(connection_id: str) -> str:
+def run_sync(connection_id: str, *, final: bool = False) -> str:
     """Read the connection's system once and return the outcome's name.
 
     Raises :class:`SyncShouldRetry` after recording a passing failure, so the
-    job queue retries with backoff. The system is read outside any
-    transaction; the row is locked and re-read before each write, so a
-    disconnect or new credentials arriving meanwhile are never overwritten.
+    job queue retries with backoff; ``final`` says the queue will not retry.
+    The system is read outside any transaction; the row is locked and re-read
+    before each write, so a disconnect or new credentials arriving meanwhile
+    are never overwritten.
     """
     connection = db.session.get(Connection, connection_id)
     if connection is None:
@@ -68,7 +69,7 @@ def run_sync(connection_id: str) -> str:
     except AdapterError as error:
         if not _unchanged(connection, sealed, S.SYNCHRONIZING):
             return _superseded(connection, sealed)
-        return _record_failure(connection, error)
+        return _record_failure(connection, error, final=final)
 
     if not _unchanged(connection, sealed, S.SYNCHRONIZING):
         return _superseded(connection, sealed)
@@ -100,9 +101,12 @@ def _superseded(connection: Connection, sealed: str) -> str:
     return "superseded"
 
 
-def _store_summary(connection: Connection, summary: dict[str, Any]) -> None:
+def _sync_interval(connection: Connection) -> timedelta:
     account = db.session.get(Account, connection.account_id)
-    interval = account.sync_interval_seconds if account else 3600
+    return timedelta(seconds=account.sync_interval_seconds if account else 3600)
+
+
+def _store_summary(connection: Connection, summary: dict[str, Any]) -> None:
     now = utcnow()
     connection.summary = {
         key: value
@@ -110,7 +114,7 @@ def _store_summary(connection: Connection, summary: dict[str, Any]) -> None:
         if isinstance(value, str | int | float | bool) or value is None
     }
     connection.last_sync = now
-    connection.next_sync_at = now + timedelta(seconds=interval)
+    connection.next_sync_at = now + _sync_interval(connection)
     connection.sync_failures = 0
     connection.last_sync_error = None
     set_status(connection, S.ACTIVE)
@@ -119,7 +123,9 @@ def _store_summary(connection: Connection, summary: dict[str, Any]) -> None:
     db.session.commit()
 
 
-def _record_failure(connection: Connection, error: AdapterError) -> str:
+def _record_failure(
+    connection: Connection, error: AdapterError, *, final: bool = False
+) -> str:
     connection.sync_failures += 1
     connection.last_sync_error = error.code
     record_event(
@@ -139,16 +145,28 @@ def _record_failure(connection: Connection, error: AdapterError) -> str:
     # A connection that synced before stays usable while the system is away.
     if connection.last_sync is not None:
         set_status(connection, S.ACTIVE)
+    if final:
+        # The queue gives up on this sync; the sweep tries again an interval
+        # later, also for a connection whose first sync never succeeded.
+        connection.next_sync_at = utcnow() + _sync_interval(connection)
+        db.session.commit()
+        return "failed"
     db.session.commit()
     raise SyncShouldRetry(error.code)
 
 
 def due_connection_ids(limit: int = 500) -> list[str]:
-    """Return ids of active connections whose next periodic sync is due."""
+    """Return ids of connections whose next periodic sync is due.
+
+    Active ones, and synchronizing ones whose sync the queue gave up on.
+    """
     now = utcnow()
     rows = db.session.scalars(
         select(Connection.id)
-        .where(Connection.status == S.ACTIVE, Connection.next_sync_at <= now)
+        .where(
+            Connection.status.in_((S.ACTIVE, S.SYNCHRONIZING)),
+            Connection.next_sync_at <= now,
+        )
         .order_by(Connection.next_sync_at)
         .limit(limit)
     )
@@ -160,6 +178,4 @@ def postpone_next_sync(connection_id: str) -> None:
     connection = db.session.get(Connection, connection_id)
     if connection is None:
         return
-    account = db.session.get(Account, connection.account_id)
-    interval = account.sync_interval_seconds if account else 3600
-    connection.next_sync_at = utcnow() + timedelta(seconds=interval)
+    connection.next_sync_at = utcnow() + _sync_interval(connection)
