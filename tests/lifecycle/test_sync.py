@@ -12,7 +12,7 @@ from huey.utils import utcnow as huey_now
 from link_flow.adapters.sandbox import set_password
 from link_flow.extensions import db
 from link_flow.jobs.queue import huey
-from link_flow.jobs.tasks import SYNC_RETRY_DELAY, queue_due_syncs
+from link_flow.jobs.tasks import SYNC_RETRIES, SYNC_RETRY_DELAY, queue_due_syncs
 from link_flow.models import Connection
 from link_flow.models.base import utcnow
 from tests.conftest import Partner
@@ -251,3 +251,26 @@ def test_a_key_revoked_at_the_system_asks_for_reauthorization_without_retry(
         "reauthorization_required",
     )
     assert huey.scheduled_count() == 0
+
+
+def test_a_first_sync_the_queue_gives_up_on_is_tried_again_by_the_sweep(
+    app: Flask, client: FlaskClient, partner: Partner, fake_plc: FakePlc
+) -> None:
+    connection_id = connect_through_flow(
+        client, partner, fake_plc.credentials, system="test_plc"
+    )
+    fake_plc.server.summary_answers = [503] * (SYNC_RETRIES + 1)
+    run_jobs(app)
+    while huey.scheduled_count():
+        run_jobs_due_within(app, 2**SYNC_RETRIES * SYNC_RETRY_DELAY)
+
+    assert len(fake_plc.server.summary_calls) == SYNC_RETRIES + 1
+    stuck = row(app, connection_id)
+    assert stuck.status == "synchronizing"
+    assert stuck.sync_failures == SYNC_RETRIES + 1
+    assert stuck.next_sync_at is not None
+    assert stuck.next_sync_at > utcnow() + timedelta(seconds=3000)
+    make_sync_due(app, connection_id)
+    assert sweep(app) == 1
+    run_jobs(app)
+    assert get_connection(client, partner, connection_id)["status"] == "active"
