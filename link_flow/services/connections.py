@@ -183,6 +183,7 @@ def mark_disconnected(connection: Connection, when: datetime | None = None) -> N
     connection.next_sync_at = None
     revoke_access(connection)
     set_status(connection, S.INACTIVE, "disconnected_by_partner")
+    webhooks.emit(connection, "connection.disconnected")
 
 
 def lock(connection: Connection) -> None:
