@@ -204,3 +204,25 @@ def test_the_expiry_sweep_is_scheduled_every_minute() -> None:
         task.validate_datetime(huey_now().replace(minute=m, second=0))
         for m in (0, 1, 30, 59)
     )
+
+
+def test_disconnecting_announces_the_status_change_and_the_disconnect(
+    app: Flask, client: FlaskClient, partner: Partner, webhook_receiver: WebhookReceiver
+) -> None:
+    connection_id = connect_through_flow(client, partner)
+    secret = configure_webhooks(client, partner, webhook_receiver.url)
+
+    client.delete(f"/api/v1/connections/{connection_id}", headers=partner.headers)
+    run_jobs(app)
+
+    payloads = [verify(secret, w) for w in webhook_receiver.received]
+    assert [p["type"] for p in payloads] == [
+        "connection.status_changed",
+        "connection.disconnected",
+    ]
+    gone = payloads[-1]["data"]["connection"]
+    assert (gone["status"], gone["status_reason"], gone["credits"]) == (
+        "inactive",
+        "disconnected_by_partner",
+        0,
+    )
