@@ -233,3 +233,37 @@ def test_concurrent_disconnects_return_the_credits_once(app: Flask) -> None:
     assert get_connection(client, partner, kept)["credits"] == 1
     events = timeline(client, partner, dropped)
     assert [e["type"] for e in events].count("disconnected") == 1
+
+
+def test_the_partner_and_the_customer_are_told_what_the_account_cannot_afford(
+    sqlite_app: Flask, fake_plc: FakePlc
+) -> None:
+    client = sqlite_app.test_client()
+    trial = create_partner(client, plan="trial", starting_credits=None)
+    fake_plc.register("plc_big", tier=2, deployment="on_prem")
+
+    link = make_link(client, trial, systems=["sandbox", "plc_big"])
+    session = open_flow(client, link)
+
+    assert link["credits"] == {"available": 1, "unaffordable_systems": ["plc_big"]}
+    offered = {s["key"]: (s["credits"], s["affordable"]) for s in session["systems"]}
+    assert offered == {"sandbox": (1, True), "plc_big": (4, False)}
+    assert session["credits_available"] == 1
+
+
+def test_an_overage_connection_stops_counting_once_disconnected(
+    client: FlaskClient,
+) -> None:
+    partner = create_partner(client, plan="paid", starting_credits=0)
+    connection_id = connect_through_flow(client, partner)
+    client.post(
+        f"/api/v1/connections/{connection_id}/reactivate", headers=partner.headers
+    )
+    assert get_account(client, partner)["overage_connections"] == 1
+
+    client.delete(f"/api/v1/connections/{connection_id}", headers=partner.headers)
+
+    account = get_account(client, partner)
+    assert account["overage_connections"] == 0
+    assert account["credits"] == {"balance": 0, "used": 0, "available": 0}
+    assert get_connection(client, partner, connection_id)["overage"] is False

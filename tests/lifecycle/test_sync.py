@@ -274,3 +274,24 @@ def test_a_first_sync_the_queue_gives_up_on_is_tried_again_by_the_sweep(
     assert sweep(app) == 1
     run_jobs(app)
     assert get_connection(client, partner, connection_id)["status"] == "active"
+
+
+def test_the_account_s_sync_interval_sets_the_next_periodic_sync(
+    app: Flask, client: FlaskClient, partner: Partner
+) -> None:
+    changed = client.patch(
+        "/api/v1/account", json={"sync_interval_seconds": 900}, headers=partner.headers
+    )
+    too_short = client.patch(
+        "/api/v1/account", json={"sync_interval_seconds": 60}, headers=partner.headers
+    )
+    connection_id = connect_through_flow(client, partner)
+
+    run_jobs(app)
+
+    assert changed.get_json()["sync_interval_seconds"] == 900
+    assert too_short.status_code == 400
+    assert too_short.get_json()["error"]["field"] == "sync_interval_seconds"
+    synced = row(app, connection_id)
+    assert synced.last_sync is not None and synced.next_sync_at is not None
+    assert synced.next_sync_at - synced.last_sync == timedelta(seconds=900)

@@ -128,3 +128,14 @@ def test_nothing_is_sent_unsigned_before_the_account_has_a_secret(
     [received] = webhook_receiver.received
     assert received.message_id == waiting["id"]
     verify(secret, received)
+
+
+def test_only_an_absolute_http_url_is_accepted_as_the_webhook_url(
+    client: FlaskClient, partner: Partner
+) -> None:
+    for bad in ("ftp://hooks.example.com/x", "hooks.example.com/x", 42):
+        response = client.patch(
+            "/api/v1/account", json={"webhook_url": bad}, headers=partner.headers
+        )
+        assert response.status_code == 400, bad
+        assert response.get_json()["error"]["field"] == "webhook_url"
