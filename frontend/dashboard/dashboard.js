@@ -118,6 +118,8 @@
       badge.textContent = item.status_text;
       badge.className = "status status-" + item.status;
     });
+    setField(root, "name", item.name);
+    setField(root, "email", item.email);
     setField(root, "status_text", item.status_text);
     setField(root, "system", item.system);
     setField(root, "credits", item.credits);

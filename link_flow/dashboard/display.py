@@ -90,6 +90,8 @@ def connection_live(connection: Connection) -> dict[str, Any]:
     """Return the fields the pages refresh while a connection changes."""
     return {
         "id": connection.id,
+        "name": connection.name,
+        "email": connection.email or "—",
         "status": connection.status,
         "status_text": status_text(connection),
         "system": system_name(connection.system_key),

@@ -120,6 +120,8 @@ def test_token_reconnect_link_revoke_and_disconnect(
     expect(page.get_by_role("heading", name="Line 2")).to_be_visible()
     status = page.get_by_role("region", name="Properties")
     expect(status).to_contain_text("Active", timeout=30_000)
+    # The email the customer gave in the flow shows up without a reload too.
+    expect(status).to_contain_text("customer@example.com")
     page.get_by_role("button", name="Refresh the page").click()
 
     page.get_by_role("button", name="Generate connection token").click()
