@@ -291,3 +291,24 @@ def test_the_connections_table_fits_a_320_pixel_screen(
         screenshot(page, "connections-320px")
     finally:
         context.close()
+
+
+def test_links_are_created_with_script_off_and_enter_submits(
+    browser: Any, live_server: LiveServer, live_owner: Owner
+) -> None:
+    context = browser.new_context(java_script_enabled=False)
+    try:
+        page = context.new_page()
+        sign_in_with_keyboard(page, live_server, live_owner)
+        page.get_by_role("link", name="Create magic link").click()
+        page.get_by_role("textbox", name="Connection name").fill("No script plant")
+        page.get_by_role("textbox", name="Key").fill("customer_id")
+        page.get_by_role("textbox", name="Value").fill("C-7")
+        page.get_by_role("button", name="Add metadata").click()
+        expect(page.get_by_role("textbox", name="Key")).to_have_count(2)
+        page.get_by_role("textbox", name="Value").nth(1).press("Enter")
+
+        expect(page.get_by_role("textbox", name="Magic link")).to_be_visible()
+        expect(page.get_by_role("region", name="Properties")).to_contain_text("C-7")
+    finally:
+        context.close()
