@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 from flask import Response, jsonify
-from sqlalchemy import select
 
 from link_flow.api import bp
 from link_flow.api.auth import current_account, require_admin
 from link_flow.api.schemas import AccountUpdate, load_body
-from link_flow.errors import NotFound
 from link_flow.extensions import db
-from link_flow.jobs.tasks import queue_webhook
 from link_flow.models import WebhookDelivery
-from link_flow.models.base import isoformat, utcnow
+from link_flow.models.base import isoformat
 from link_flow.services import accounts, webhooks
+from link_flow.services.webhook_delivery import recent_deliveries, schedule_redelivery
 
 
 @bp.get("/account")
@@ -57,28 +55,12 @@ def delivery_json(delivery: WebhookDelivery) -> dict[str, object]:
 @bp.get("/webhook-deliveries")
 @require_admin
 def list_deliveries() -> Response:
-    rows = db.session.scalars(
-        select(WebhookDelivery)
-        .where(WebhookDelivery.account_id == current_account().id)
-        .order_by(WebhookDelivery.created_at.desc())
-        .limit(100)
-    )
+    rows = recent_deliveries(current_account().id)
     return jsonify({"data": [delivery_json(row) for row in rows]})
 
 
 @bp.post("/webhook-deliveries/<delivery_id>/redeliver")
 @require_admin
 def redeliver(delivery_id: str) -> tuple[Response, int]:
-    delivery = db.session.scalar(
-        select(WebhookDelivery).where(
-            WebhookDelivery.id == delivery_id,
-            WebhookDelivery.account_id == current_account().id,
-        )
-    )
-    if delivery is None:
-        raise NotFound("webhook delivery")
-    delivery.status = "pending"
-    delivery.next_attempt_at = utcnow()
-    queue_webhook(delivery.id)
-    db.session.commit()
+    delivery = schedule_redelivery(current_account().id, delivery_id)
     return jsonify(delivery_json(delivery)), 202

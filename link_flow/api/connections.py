@@ -2,13 +2,7 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
-from datetime import datetime
-
 from flask import Response, g, jsonify, request
-from sqlalchemy import and_, or_, select
 
 from link_flow.adapters.catalog import get_system
 from link_flow.api import bp
@@ -19,17 +13,17 @@ from link_flow.api.schemas import (
     ReconnectLinkCreate,
     load_body,
 )
-from link_flow.errors import ApiError, ValidationError
+from link_flow.errors import ValidationError
 from link_flow.extensions import db
-from link_flow.models import Connection, ConnectionEvent, ConnectionStatus
 from link_flow.models.base import isoformat
-from link_flow.services import connections, flow, magic_links, tokens
-from link_flow.services.events import record_event
+from link_flow.services import connections, flow, magic_links
+from link_flow.services.connection_list import (
+    DEFAULT_PAGE,
+    MAX_PAGE,
+    page_of_connections,
+)
 from link_flow.services.metadata import clean_email, clean_name, validate_metadata
 from link_flow.services.serialize import connection_json
-
-DEFAULT_PAGE = 25
-MAX_PAGE = 100
 
 
 @bp.post("/connections")
@@ -58,65 +52,18 @@ def create_connection() -> tuple[Response, int]:
 @bp.get("/connections")
 @require_admin
 def list_connections() -> Response:
-    account = current_account()
-    limit = _limit(request.args.get("limit"))
-    query = select(Connection).where(Connection.account_id == account.id)
-
-    status = request.args.get("status")
-    if status:
-        if status not in set(ConnectionStatus):
-            raise ValidationError(f"Unknown status {status!r}.", field="status")
-        query = query.where(Connection.status == status)
-    system = request.args.get("system")
-    if system:
-        query = query.where(Connection.system_key == system)
-    cursor = request.args.get("cursor")
-    if cursor:
-        created_at, last_id = _read_cursor(cursor)
-        query = query.where(
-            or_(
-                Connection.created_at < created_at,
-                and_(Connection.created_at == created_at, Connection.id < last_id),
-            )
-        )
-
-    rows = list(
-        db.session.scalars(
-            query.order_by(Connection.created_at.desc(), Connection.id.desc()).limit(
-                limit + 1
-            )
-        )
-    )
-    next_cursor = _make_cursor(rows[limit - 1]) if len(rows) > limit else None
-
-    return jsonify(
-        {"data": [connection_json(c) for c in rows[:limit]], "next_cursor": next_cursor}
-    )
-
-
-def _limit(raw: str | None) -> int:
-    if raw is None:
-        return DEFAULT_PAGE
-    if not raw.isdigit() or not 1 <= int(raw) <= MAX_PAGE:
+    raw_limit = request.args.get("limit")
+    if raw_limit is not None and not raw_limit.isdigit():
         raise ValidationError(f"limit must be 1 to {MAX_PAGE}.", field="limit")
-    return int(raw)
-
-
-def _make_cursor(connection: Connection) -> str:
-    raw = json.dumps([connection.created_at.isoformat(), connection.id])
-    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
-
-
-def _read_cursor(cursor: str) -> tuple[datetime, str]:
-    try:
-        padded = cursor + "=" * (-len(cursor) % 4)
-        created, last_id = json.loads(base64.urlsafe_b64decode(padded))
-        return datetime.fromisoformat(created), str(last_id)
-    except (ValueError, TypeError, binascii.Error) as exc:
-        raise ValidationError(
-            "cursor is not one this API gave out; use next_cursor as returned.",
-            field="cursor",
-        ) from exc
+    page = page_of_connections(
+        current_account().id,
+        status=request.args.get("status"),
+        system=request.args.get("system"),
+        cursor=request.args.get("cursor"),
+        limit=int(raw_limit) if raw_limit is not None else DEFAULT_PAGE,
+    )
+    data = [connection_json(connection) for connection in page.rows]
+    return jsonify({"data": data, "next_cursor": page.next_cursor})
 
 
 @bp.get("/connections/<connection_id>")
@@ -168,19 +115,8 @@ def reactivate_connection(connection_id: str) -> Response:
 @bp.post("/connections/<connection_id>/tokens")
 @require_admin
 def issue_connection_tokens(connection_id: str) -> tuple[Response, int]:
-    account = current_account()
-    connection = connections.get_for_account(account.id, connection_id)
-    if connection.system_key is None or connection.disconnected_at is not None:
-        raise ApiError(
-            409,
-            "NOT_CONNECTED",
-            "Tokens are issued only for connections that finished the flow and "
-            "are not disconnected.",
-        )
-    pair = tokens.issue_connection_pair(account.id, connection.id)
-    record_event(connection, "token_issued", {})
-    db.session.commit()
-    return jsonify(pair), 201
+    connection = connections.get_for_account(current_account().id, connection_id)
+    return jsonify(connections.issue_tokens(connection)), 201
 
 
 @bp.post("/connections/<connection_id>/magic-link")
@@ -201,11 +137,7 @@ def create_reconnect_link(connection_id: str) -> tuple[Response, int]:
 @require_admin
 def list_connection_events(connection_id: str) -> Response:
     connection = connections.get_for_account(current_account().id, connection_id)
-    rows = db.session.scalars(
-        select(ConnectionEvent)
-        .where(ConnectionEvent.connection_id == connection.id)
-        .order_by(ConnectionEvent.id)
-    )
+    rows = connections.timeline(connection)
     return jsonify(
         {
             "data": [
