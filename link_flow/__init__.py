@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 FRONTEND_DIR = Path(__file__).resolve().parent.parent / "frontend"
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
@@ -50,6 +51,16 @@ def create_app(
     app.config.setdefault("STATIC_VERSION", _static_version())
     app.config["MAX_CONTENT_LENGTH"] = 256 * 1024
     app.config["WTF_CSRF_CHECK_DEFAULT"] = False
+    # Flask's own cookie carries the dashboard's CSRF token and messages.
+    app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
+    app.config.setdefault(
+        "SESSION_COOKIE_SECURE", app.config["PUBLIC_URL"].startswith("https://")
+    )
+    if app.config["TRUST_PROXY"]:
+        # Behind one reverse proxy: trust its X-Forwarded-For/Proto/Host.
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=1, x_proto=1, x_host=1
+        )
 
     configure_logging(app)
     db.init_app(app)

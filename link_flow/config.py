@@ -41,6 +41,7 @@ def load_config(app: Flask, overrides: dict[str, Any] | None = None) -> None:
         app.config.update(overrides)
 
     app.config["ALLOW_PRIVATE_TARGETS"] = _as_bool(app.config["ALLOW_PRIVATE_TARGETS"])
+    app.config["TRUST_PROXY"] = _as_bool(app.config["TRUST_PROXY"])
     app.config["PUBLIC_URL"] = str(app.config["PUBLIC_URL"]).rstrip("/")
     app.config["SECRET_KEY"] = _secret_key(app, instance)
     app.config["SECRET_KEY_FALLBACKS"] = _string_list(
