@@ -28,7 +28,7 @@ def create_app(
     overrides: dict[str, Any] | None = None, instance_path: str | None = None
 ) -> Flask:
     """Build the application; ``overrides`` wins over the environment (tests)."""
-    from link_flow import api, dashboard, flow
+    from link_flow import api, dashboard, embed, flow
     from link_flow.config import load_config
     from link_flow.errors import register_error_handlers
     from link_flow.extensions import csrf, db, migrate
@@ -74,6 +74,7 @@ def create_app(
     app.register_blueprint(dashboard.bp)
     app.register_blueprint(oauth_bp)
     app.register_blueprint(oauth_flow_bp)
+    app.register_blueprint(embed.bp)
     register_error_handlers(app)
     app.after_request(apply_default_headers)
 

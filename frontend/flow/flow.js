@@ -415,14 +415,19 @@
     goTo("done");
   }
 
-  function showRedirect(value) {
-    let url = null;
+  /** Return ``value`` as a URL when it is an absolute http(s) one, else null. */
+  function webUrl(value) {
     try {
-      url = value ? new URL(value) : null;
+      const url = value ? new URL(value) : null;
+      return url && (url.protocol === "https:" || url.protocol === "http:") ? url : null;
     } catch (error) {
-      url = null;
+      return null;
     }
-    const usable = url && (url.protocol === "https:" || url.protocol === "http:");
+  }
+
+  function showRedirect(value) {
+    const url = webUrl(value);
+    const usable = Boolean(url);
     ui.redirect.hidden = !usable;
     ui.redirectNote.hidden = true;
     if (!usable) {
@@ -446,6 +451,12 @@
   function closeFlow() {
     clearTimeout(state.redirectTimer);
     page.requestExit(publicStep(state.step), "user_closed");
+    // An OAuth authorization left unfinished goes back with access_denied.
+    const exitUrl = webUrl(state.session && state.session.exit_url);
+    if (exitUrl && !state.result && !page.framed && !window.opener) {
+      window.location.assign(exitUrl.href);
+      return;
+    }
     if (state.step === "closed") {
       return;
     }
@@ -487,6 +498,14 @@
   });
   on("retry", () => start());
   on("restart", () => window.location.reload());
+  document.addEventListener("keydown", (event) => {
+    // In a dialog, Escape leaves like Close does; a search box keeps its
+    // own Escape (clearing the text) while it has any.
+    const clearing = event.target.type === "search" && event.target.value;
+    if (event.key === "Escape" && page.framed && !clearing && !event.defaultPrevented) {
+      closeFlow();
+    }
+  });
   ui.form.addEventListener("submit", (event) => {
     event.preventDefault();
     connect();

@@ -53,6 +53,41 @@
     } catch (error) {
       debug("postMessage failed", error);
     }
+    if (type === "ready" && framed) {
+      reportHeight();
+    }
+  }
+
+  /**
+   * After the ready handshake, tell a framing host how tall the content is,
+   * so the frame needs no scrollbar; again whenever it changes. Measured
+   * from the children, since the card may stretch to the viewport.
+   */
+  function reportHeight() {
+    const container = root.parentElement;
+    if (!container || !("ResizeObserver" in window)) {
+      return;
+    }
+    let reported = 0;
+    const observer = new ResizeObserver(() => {
+      const height = Math.ceil(contentBottom(container) + window.scrollY);
+      if (height !== reported) {
+        reported = height;
+        notifyHost("resize", { height });
+      }
+    });
+    [container, ...container.children, ...root.children].forEach((node) => observer.observe(node));
+  }
+
+  /** Return where ``node``'s content ends, in viewport pixels. */
+  function contentBottom(node) {
+    const style = getComputedStyle(node);
+    const ends = Array.from(node.children, (child) =>
+      child === root ? contentBottom(child) : child.getBoundingClientRect().bottom,
+    );
+    const edge = parseFloat(style.paddingBottom) + parseFloat(style.borderBottomWidth);
+
+    return Math.max(node.getBoundingClientRect().top, ...ends) + (edge || 0);
   }
 
   /**
