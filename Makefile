@@ -32,8 +32,9 @@ run: install
 		$(LF) run --host $(HOST) --port $(PORT)'
 
 lint: install
-	$(VENV)/bin/ruff check link_flow tests wsgi.py
-	$(VENV)/bin/ruff format --check link_flow tests wsgi.py
+	$(VENV)/bin/ruff check link_flow tests scripts wsgi.py
+	$(VENV)/bin/ruff format --check link_flow tests scripts wsgi.py
+	$(VENV)/bin/mypy
 
 test: install chromium lint
 	$(PY) -m pytest
