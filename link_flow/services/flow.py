@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 from typing import Any
+
+from sqlalchemy import func, select
 
 from link_flow.adapters.base import AdapterError
 from link_flow.adapters.catalog import all_systems, get_system
 from link_flow.errors import ApiError, ValidationError
 from link_flow.extensions import db
-from link_flow.models import Account, Connection, MagicLink
+from link_flow.models import Account, Connection, ConnectionEvent, MagicLink
 from link_flow.models.base import isoformat, utcnow
 from link_flow.models.magic_link import PURPOSE_RECONNECT
 from link_flow.services import connections, magic_links, webhooks
@@ -27,6 +30,8 @@ from link_flow.services.sync import adapter_context
 log = logging.getLogger(__name__)
 
 MAX_CREDENTIAL_LENGTH = 4096
+MAX_REFUSED_ATTEMPTS = 10
+ATTEMPT_WINDOW = timedelta(minutes=15)
 
 LINK_STATE_ERRORS = {
     "used": (410, "LINK_USED", "This link was already used: the system is connected."),
@@ -160,6 +165,34 @@ def note_system_chosen(link: MagicLink, system_key: Any) -> None:
     db.session.commit()
 
 
+def _check_attempt_budget(link: MagicLink) -> None:
+    """Refuse more sign-ins after too many refusals through this link.
+
+    Counted from the timeline rows every process shares, so a link cannot be
+    used to guess a customer's password through us, whichever server answers.
+    """
+    since = utcnow() - ATTEMPT_WINDOW
+    refused = db.session.scalar(
+        select(func.count())
+        .select_from(ConnectionEvent)
+        .where(
+            ConnectionEvent.connection_id == link.connection_id,
+            ConnectionEvent.magic_link_id == link.id,
+            ConnectionEvent.type == "credentials_refused",
+            ConnectionEvent.created_at > since,
+        )
+    )
+    if (refused or 0) >= MAX_REFUSED_ATTEMPTS:
+        minutes = int(ATTEMPT_WINDOW.total_seconds() // 60)
+        raise ApiError(
+            429,
+            "TOO_MANY_ATTEMPTS",
+            f"Too many failed sign-ins with this link. Wait {minutes} minutes, "
+            "then try again.",
+            headers={"Retry-After": str(int(ATTEMPT_WINDOW.total_seconds()))},
+        )
+
+
 def clean_credentials(fields: tuple[Any, ...], value: Any) -> dict[str, str]:
     """Return only the catalog's fields, as strings; raise naming a bad field."""
     if not isinstance(value, dict):
@@ -172,7 +205,7 @@ def clean_credentials(fields: tuple[Any, ...], value: Any) -> dict[str, str]:
                 raise ApiError(
                     422,
                     "INVALID_FIELD",
-                    f"Enter your {field.label.lower()}.",
+                    f"{field.label} is required.",
                     field=field.name,
                 )
             if field.default is not None:
@@ -223,6 +256,7 @@ def finish(
     new_name = clean_name(name) if not connection.name else None
     new_email = clean_email(email, required=True) if not link.email_fixed else None
     cleaned = clean_credentials(system.fields, credentials)
+    _check_attempt_budget(link)
 
     try:
         check_with_system(system, cleaned)

@@ -205,3 +205,28 @@ def test_trial_account_second_connection_ends_inactive_for_credits(
     ).get_json()
     assert connection["status_reason"] == "insufficient_credits"
     assert connection["credits"] == 0
+
+
+def test_a_link_stops_checking_passwords_after_ten_refusals(
+    client: FlaskClient, partner: Partner
+) -> None:
+    session = open_flow(client, make_link(client, partner))
+    wrong = {"username": "demo", "password": "guess"}
+    for _ in range(10):
+        assert connect(client, session, credentials=wrong).status_code == 422
+
+    blocked = connect(client, session)
+    assert blocked.status_code == 429
+    assert blocked.get_json()["error"]["code"] == "TOO_MANY_ATTEMPTS"
+    assert int(blocked.headers["Retry-After"]) > 0
+
+
+def test_a_missing_credential_names_its_field(
+    client: FlaskClient, partner: Partner
+) -> None:
+    session = open_flow(client, make_link(client, partner))
+    response = connect(client, session, credentials={"username": "demo"})
+    assert response.status_code == 422
+    error = response.get_json()["error"]
+    assert error["field"] == "password"
+    assert error["message"] == "Password is required."
