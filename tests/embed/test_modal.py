@@ -175,14 +175,17 @@ def test_the_frame_takes_the_height_the_flow_reports(
     open_partner_page(page, embedding.site.origin)
     frame = open_modal(page, embedding)
 
-    page.wait_for_function(
-        "() => document.querySelector('[data-link-flow=dialog] iframe')"
-        ".style.height !== '640px'"
+    expect(frame.get_by_role("button", name="Continue")).to_be_visible()
+
+    # The frame settles at the content's height: no scrollbar inside it.
+    frame.wait_for_function(
+        "() => document.scrollingElement.scrollHeight - window.innerHeight <= 1"
+        " && window.innerHeight < 640"
     )
-    overflow = frame.evaluate(
-        "document.scrollingElement.scrollHeight - window.innerHeight"
+    height = page.locator("[data-link-flow=dialog] iframe").evaluate(
+        "frame => frame.getBoundingClientRect().height"
     )
-    assert overflow <= 1
+    assert height == frame.evaluate("() => window.innerHeight")
 
 
 def test_a_small_screen_gets_a_full_screen_dialog(
