@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import fcntl
 import os
 import signal
 import subprocess
 import sys
+import tempfile
+import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -23,15 +27,40 @@ REDIS_URL = "redis://127.0.0.1:6379/7"
 pytestmark = pytest.mark.redis
 
 
+# Test runs started at once on one machine (two checkouts, or a developer
+# and an editor plugin) would take each other's jobs from the shared queue,
+# so they take turns on the database number through a file lock.
+LOCK_FILE = Path(tempfile.gettempdir()) / "link-flow-tests-redis-db7.lock"
+
+
+@contextmanager
+def exclusive_redis_db(timeout: float = 300.0) -> Iterator[None]:
+    with LOCK_FILE.open("w") as handle:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    pytest.fail(f"another test run held {LOCK_FILE} too long")
+                time.sleep(0.2)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
 @pytest.fixture
 def redis_db() -> Iterator[redis.Redis]:
-    connection = redis.Redis.from_url(REDIS_URL)
-    connection.flushdb()
-    try:
-        yield connection
-    finally:
+    with exclusive_redis_db():
+        connection = redis.Redis.from_url(REDIS_URL)
         connection.flushdb()
-        connection.close()
+        try:
+            yield connection
+        finally:
+            connection.flushdb()
+            connection.close()
 
 
 def make_redis_app(tmp_path: Path) -> Flask:
@@ -124,7 +153,7 @@ def test_the_initial_sync_runs_on_a_worker_process_through_redis(
         return connection if connection["status"] == "active" else None
 
     try:
-        connection = wait_for(active, timeout=30, interval=0.1)
+        connection = wait_for(active, timeout=60, interval=0.1)
     except AssertionError:
         pytest.fail(f"no sync ran; worker log:\n{worker.log()}")
     assert connection["last_sync"] is not None
@@ -160,7 +189,7 @@ def test_a_job_queued_while_no_worker_runs_waits_in_redis_for_one(
             )
 
         try:
-            wait_for(active, timeout=30, interval=0.1)
+            wait_for(active, timeout=60, interval=0.1)
         except AssertionError:
             pytest.fail(f"the queued sync never ran; log:\n{second.log()}")
         assert huey.pending_count() == 0
