@@ -75,7 +75,7 @@ class WebhookReceiver:
         return [r.json["type"] for r in list(self.received)]
 
     def wait_for(
-        self, check: Callable[[], bool], timeout: float = 15.0
+        self, check: Callable[[], bool], timeout: float = 30.0
     ) -> list[ReceivedWebhook]:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
