@@ -31,14 +31,14 @@ from link_flow.adapters.net import guarded_session, translate_request_error
 class FakeSystemServer:
     """Answers ``/api/summary`` from ``summary_answers`` in turn, then 200."""
 
-    def __init__(self, api_key: str = "plc-key-123") -> None:
+    def __init__(self, api_key: str = "plc-key-123", port: int = 0) -> None:
         self.api_key = api_key
         self.summary_answers: list[int] = []
         self.summary_calls: list[float] = []
         # When set, a summary request waits until the test opens the gate.
         self.gate: threading.Event | None = None
         self._lock = threading.Lock()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
+        self._server = ThreadingHTTPServer(("127.0.0.1", port), self._handler_class())
         self._server.daemon_threads = True
         self.url = f"http://127.0.0.1:{self._server.server_port}"
         self._thread = threading.Thread(

@@ -16,7 +16,7 @@ from link_flow.jobs.tasks import SYNC_RETRIES, SYNC_RETRY_DELAY, queue_due_syncs
 from link_flow.models import Connection
 from link_flow.models.base import utcnow
 from tests.conftest import Partner
-from tests.lifecycle.fake_system import FakePlc
+from tests.lifecycle.fake_system import FakePlc, FakeSystemServer
 from tests.lifecycle.steps import (
     connect_through_flow,
     get_account,
@@ -295,3 +295,24 @@ def test_the_account_s_sync_interval_sets_the_next_periodic_sync(
     synced = row(app, connection_id)
     assert synced.last_sync is not None and synced.next_sync_at is not None
     assert synced.next_sync_at - synced.last_sync == timedelta(seconds=900)
+
+
+def test_an_unreachable_system_is_retried_until_it_answers_again(
+    app: Flask, client: FlaskClient, partner: Partner, fake_plc: FakePlc
+) -> None:
+    connection_id = connect_through_flow(
+        client, partner, fake_plc.credentials, system="test_plc"
+    )
+    port = int(fake_plc.server.url.rsplit(":", 1)[1])
+    fake_plc.server.stop()
+
+    run_jobs(app)
+
+    assert row(app, connection_id).last_sync_error == "UNREACHABLE"
+    assert huey.scheduled_count() == 1
+    back = FakeSystemServer(fake_plc.server.api_key, port=port).start()
+    try:
+        run_jobs_due_within(app, SYNC_RETRY_DELAY)
+    finally:
+        back.stop()
+    assert get_connection(client, partner, connection_id)["status"] == "active"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from flask import Flask
@@ -10,6 +11,7 @@ from sqlalchemy import inspect, select, text
 
 from link_flow.extensions import db
 from link_flow.models import OAuthToken
+from link_flow.models.base import utcnow
 from link_flow.services.crypto import hash_secret
 from tests.conftest import Partner, create_partner
 from tests.lifecycle.steps import connect_through_flow, make_link
@@ -186,3 +188,28 @@ def test_a_pending_connection_gets_no_tokens(
 
     assert response.status_code == 409
     assert response.get_json()["error"]["code"] == "NOT_CONNECTED"
+
+
+def test_an_expired_access_token_is_refused_and_its_refresh_token_still_works(
+    app: Flask, client: FlaskClient, partner: Partner
+) -> None:
+    connection_id = connect_through_flow(client, partner)
+    pair = issue_pair(client, partner, connection_id)
+    with app.app_context():
+        row = db.session.scalar(
+            select(OAuthToken).where(
+                OAuthToken.access_token_hash == hash_secret(pair["access_token"])
+            )
+        )
+        assert row is not None
+        assert row.refresh_expires_at is not None
+        assert row.refresh_expires_at - row.access_expires_at == timedelta(days=1)
+        row.access_expires_at = utcnow() - timedelta(seconds=1)
+        db.session.commit()
+
+    assert_refused(
+        client.get("/api/v1/connection", headers=bearer(pair["access_token"]))
+    )
+    renewed = refresh(client, partner, pair["refresh_token"])
+    assert renewed.status_code == 200
+    assert renewed.get_json()["connection_id"] == connection_id
