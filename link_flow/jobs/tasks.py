@@ -8,7 +8,6 @@ from functools import wraps
 from typing import Any, TypeVar
 
 from huey import crontab
-from huey.exceptions import TaskLockedException
 
 from link_flow.extensions import db
 from link_flow.jobs.queue import enqueue_after_commit, huey, worker_app
@@ -43,14 +42,11 @@ def in_app_context(func: F) -> F:
 def sync_connection(connection_id: str, task: Any = None) -> str:
     from link_flow.services.sync import run_sync
 
+    # No queue lock around the sync: one left by a killed worker is never
+    # released, and would stop this connection's syncs for good. Two syncs
+    # at once are safe, as each write locks the row and checks what changed.
     final = task is None or not task.retries
-    try:
-        with huey.lock_task(f"sync:{connection_id}"):
-            return run_sync(connection_id, final=final)
-    except TaskLockedException:
-        # Another worker is already reading this system; one sync is enough.
-        log.info("sync.skipped_locked connection_id=%s", connection_id)
-        return "locked"
+    return run_sync(connection_id, final=final)
 
 
 @huey.task(

@@ -89,15 +89,15 @@ def _unchanged(connection: Connection, sealed: str, status: str) -> bool:
 
 
 def _superseded(connection: Connection, sealed: str) -> str:
-    """Drop a result that no longer applies; read again for new credentials."""
+    """Drop a result that no longer applies: the row changed during the read.
+
+    A disconnect, another sync that finished first, or new credentials,
+    whose own sync is already queued.
+    """
     db.session.commit()
     log.info(
         "sync.superseded connection_id=%s status=%s", connection.id, connection.status
     )
-    if connection.status in SYNCABLE and connection.credentials_encrypted != sealed:
-        # Replaced while this sync ran: their own sync may have found this
-        # one's lock taken, so the retry reads with the new credentials.
-        raise SyncShouldRetry("credentials replaced during the sync")
     return "superseded"
 
 
