@@ -12,7 +12,12 @@ from huey.utils import utcnow as huey_now
 from link_flow.adapters.sandbox import set_password
 from link_flow.extensions import db
 from link_flow.jobs.queue import huey
-from link_flow.jobs.tasks import SYNC_RETRIES, SYNC_RETRY_DELAY, queue_due_syncs
+from link_flow.jobs.tasks import (
+    SYNC_RETRIES,
+    SYNC_RETRY_DELAY,
+    queue_due_syncs,
+    sync_connection,
+)
 from link_flow.models import Connection
 from link_flow.models.base import utcnow
 from tests.conftest import Partner
@@ -316,3 +321,45 @@ def test_an_unreachable_system_is_retried_until_it_answers_again(
     finally:
         back.stop()
     assert get_connection(client, partner, connection_id)["status"] == "active"
+
+
+def test_a_worker_killed_mid_sync_does_not_stop_later_syncs(
+    app: Flask, client: FlaskClient, partner: Partner
+) -> None:
+    connection_id = connect_through_flow(client, partner)
+    run_jobs(app)
+    # What a worker killed during a sync leaves behind, if anything, in the
+    # queue's storage: the sync's lock, never released.
+    huey.lock_task(f"sync:{connection_id}").acquire()
+    make_sync_due(app, connection_id)
+
+    sweep(app)
+    run_jobs(app)
+
+    events = timeline(client, partner, connection_id)
+    assert [e["type"] for e in events].count("sync_completed") == 2
+
+
+def test_two_syncs_at_once_complete_the_connection_once(
+    app: Flask, client: FlaskClient, partner: Partner, fake_plc: FakePlc
+) -> None:
+    connection_id = connect_through_flow(
+        client, partner, fake_plc.credentials, system="test_plc"
+    )
+    sync_connection(connection_id)
+    gate = threading.Event()
+    fake_plc.server.gate = gate
+    workers = []
+    try:
+        for reads in (1, 2):
+            workers.append(run_jobs_in_a_thread(app))
+            wait_for(lambda reads=reads: len(fake_plc.server.summary_calls) == reads)
+    finally:
+        gate.set()
+        for worker in workers:
+            worker.join(timeout=30)
+
+    assert get_connection(client, partner, connection_id)["status"] == "active"
+    events = timeline(client, partner, connection_id)
+    assert [e["type"] for e in events].count("sync_completed") == 1
+    assert status_steps(events)[-1] == ("in_progress", "active")
