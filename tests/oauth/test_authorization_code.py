@@ -368,3 +368,20 @@ def test_the_flow_page_is_framed_only_by_the_accounts_origins(
     assert refused.status_code == 403
     assert "data-host-origin" not in refused.text
     assert refused.headers["Content-Security-Policy"] == csp
+
+
+def test_repeated_refusals_from_one_address_are_slowed_down(
+    live_server: LiveServer, oauth_partner: Partner
+) -> None:
+    session = oauth_session(oauth_partner)
+    wrong = {"credentials": {"username": "demo", "password": "guess"}}
+    answers = []
+    for _ in range(6):
+        url, _ = session.authorization_url(f"{live_server.url}/oauth/authorize")
+        page, token = start(url)
+        flow_token = open_session(live_server, page, token).json()["flow_token"]
+        answers.append(submit(live_server, flow_token, **wrong))
+
+    assert [answer.status_code for answer in answers] == [422] * 5 + [429]
+    assert answers[-1].json()["error"]["code"] == "TOO_MANY_ATTEMPTS"
+    assert int(answers[-1].headers["Retry-After"]) > 0
