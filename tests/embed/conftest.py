@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from axe_playwright_python.sync_playwright import Axe
 from flask import Flask
 from werkzeug.serving import make_server
 
@@ -192,3 +193,11 @@ def no_secret_in(page: Any, *secrets: str) -> None:
     text = json.dumps(partner_log(page))
     for secret in secrets:
         assert secret not in text
+
+
+def assert_accessible(page: Any, where: str) -> None:
+    """Run axe-core on the partner page (the flow's own pages have their tests)."""
+    violations = Axe().run(page).response["violations"]
+    assert violations == [], f"{where}: " + "; ".join(
+        f"{v['id']} ({len(v['nodes'])})" for v in violations
+    )

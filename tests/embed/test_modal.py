@@ -9,6 +9,7 @@ from playwright.sync_api import expect
 
 from tests.embed.conftest import (
     Embedding,
+    assert_accessible,
     event_types,
     flow_frame,
     logged,
@@ -53,7 +54,8 @@ def test_modal_connects_in_a_cross_site_frame_without_storage_and_succeeds_once(
     page = partner_page
     open_partner_page(page, embedding.site.origin)
     frame = open_modal(page, embedding)
-    # Third-party storage really is refused in this frame, and at the top.
+    assert_accessible(page, "partner page with the dialog open")
+    # Third-party storage really is refused in this frame, but not at the top.
     assert frame.evaluate(STORAGE_PROBE) == {"storage": "SecurityError", "cookie": ""}
     assert page.evaluate(STORAGE_PROBE)["storage"] == "allowed"
 
@@ -142,9 +144,13 @@ def test_escape_leaves_focus_stays_inside_and_comes_back(
     # The page behind is inert: out of the tab order and the accessibility tree.
     assert page.evaluate("document.querySelector('main').inert") is True
     page.get_by_role("button", name="Close dialog").focus()
-    for _ in range(12):
+    for press in range(12):
         page.keyboard.press("Tab")
-        assert page.evaluate(f"{inside}.contains(document.activeElement)")
+        where = page.evaluate("document.activeElement.outerHTML.slice(0, 80)")
+        assert page.evaluate(f"{inside}.contains(document.activeElement)"), (
+            press,
+            where,
+        )
     page.keyboard.press("Shift+Tab")
     assert page.evaluate(f"{inside}.contains(document.activeElement)")
 

@@ -10,6 +10,7 @@ from playwright.sync_api import expect
 
 from tests.embed.conftest import (
     Embedding,
+    assert_accessible,
     event_types,
     logged,
     no_secret_in,
@@ -116,6 +117,7 @@ def test_a_blocked_popup_exits_once_and_says_what_to_do(
     expect(alert).to_contain_text("Allow pop-ups for this site")
     assert logged(page, "onExit") == [{"step": None, "reason": "popup_blocked"}]
     expect(page.get_by_role("button", name="Open the window")).to_be_focused()
+    assert_accessible(page, "popup blocked dialog")
 
     with page.expect_popup() as popup_info:
         page.get_by_role("button", name="Open the window").click()
