@@ -21,6 +21,7 @@ EVENT_TEXT = {
     "reconnect_link_created": "Reconnect link created",
     "magic_link_opened": "Magic link opened",
     "magic_link_revoked": "Magic link revoked",
+    "magic_link_expired": "Magic link expired unused",
     "system_chosen": "System chosen",
     "credentials_refused": "Credentials refused",
     "connected": "Connected",
@@ -33,6 +34,8 @@ EVENT_TEXT = {
     "status_changed": "Status changed",
     "sync_completed": "Sync completed",
     "sync_failed": "Sync failed",
+    "webhook_delivered": "Webhook delivered",
+    "webhook_failed": "Webhook delivery failed",
 }
 
 
