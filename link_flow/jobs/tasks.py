@@ -93,3 +93,11 @@ def queue_sync(connection_id: str) -> None:
 def queue_webhook(delivery_id: str) -> None:
     """Queue a webhook delivery for when the transaction commits."""
     enqueue_after_commit(deliver_webhook, delivery_id)
+
+
+@huey.periodic_task(crontab(minute="*/15"))
+@in_app_context
+def prune_credential_attempts() -> int:
+    from link_flow.services.attempts import prune
+
+    return prune()

@@ -1,6 +1,7 @@
 """Database tables. Each module holds one area's rows."""
 
 from link_flow.models.account import Account, DashboardSession, DashboardUser
+from link_flow.models.attempt import CredentialAttempt
 from link_flow.models.connection import Connection, ConnectionEvent, ConnectionStatus
 from link_flow.models.magic_link import MagicLink
 from link_flow.models.oauth import AuthorizationCode, OAuthToken
@@ -10,6 +11,7 @@ __all__ = [
     "Account",
     "AuthorizationCode",
     "Connection",
+    "CredentialAttempt",
     "ConnectionEvent",
     "ConnectionStatus",
     "DashboardSession",

@@ -3,19 +3,16 @@
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
 from typing import Any
-
-from sqlalchemy import func, select
 
 from link_flow.adapters.base import AdapterError
 from link_flow.adapters.catalog import all_systems, get_system
 from link_flow.errors import ApiError, ValidationError
 from link_flow.extensions import db
-from link_flow.models import Account, Connection, ConnectionEvent, MagicLink
+from link_flow.models import Account, Connection, MagicLink
 from link_flow.models.base import isoformat, utcnow
 from link_flow.models.magic_link import PURPOSE_RECONNECT
-from link_flow.services import connections, magic_links, webhooks
+from link_flow.services import attempts, connections, magic_links, webhooks
 from link_flow.services.events import record_event
 from link_flow.services.metadata import clean_email, clean_name
 from link_flow.services.signing import (
@@ -30,8 +27,8 @@ from link_flow.services.sync import adapter_context
 log = logging.getLogger(__name__)
 
 MAX_CREDENTIAL_LENGTH = 4096
-MAX_REFUSED_ATTEMPTS = 10
-ATTEMPT_WINDOW = timedelta(minutes=15)
+# Answers that tell a guesser something about the password or the account.
+REFUSAL_CODES = {"INVALID_CREDENTIALS", "ACCOUNT_LOCKED"}
 
 LINK_STATE_ERRORS = {
     "used": (410, "LINK_USED", "This link was already used: the system is connected."),
@@ -165,34 +162,6 @@ def note_system_chosen(link: MagicLink, system_key: Any) -> None:
     db.session.commit()
 
 
-def _check_attempt_budget(link: MagicLink) -> None:
-    """Refuse more sign-ins after too many refusals through this link.
-
-    Counted from the timeline rows every process shares, so a link cannot be
-    used to guess a customer's password through us, whichever server answers.
-    """
-    since = utcnow() - ATTEMPT_WINDOW
-    refused = db.session.scalar(
-        select(func.count())
-        .select_from(ConnectionEvent)
-        .where(
-            ConnectionEvent.connection_id == link.connection_id,
-            ConnectionEvent.magic_link_id == link.id,
-            ConnectionEvent.type == "credentials_refused",
-            ConnectionEvent.created_at > since,
-        )
-    )
-    if (refused or 0) >= MAX_REFUSED_ATTEMPTS:
-        minutes = int(ATTEMPT_WINDOW.total_seconds() // 60)
-        raise ApiError(
-            429,
-            "TOO_MANY_ATTEMPTS",
-            f"Too many failed sign-ins with this link. Wait {minutes} minutes, "
-            "then try again.",
-            headers={"Retry-After": str(int(ATTEMPT_WINDOW.total_seconds()))},
-        )
-
-
 def clean_credentials(fields: tuple[Any, ...], value: Any) -> dict[str, str]:
     """Return only the catalog's fields, as strings; raise naming a bad field."""
     if not isinstance(value, dict):
@@ -239,6 +208,22 @@ def check_with_system(system: Any, credentials: dict[str, str]) -> None:
         raise ApiError(422, error.code, error.message, field=error.field) from error
 
 
+def check_within_limits(
+    limits: dict[str, int], system: Any, credentials: dict[str, str]
+) -> None:
+    """Check credentials with the system, counted against ``limits``.
+
+    Raises 429 when a limit is reached, and the check's own 422 otherwise.
+    """
+    with attempts.limited(limits) as attempt:
+        try:
+            check_with_system(system, credentials)
+        except ApiError as error:
+            if error.code in REFUSAL_CODES:
+                attempt.refused()
+            raise
+
+
 def finish(
     link: MagicLink,
     *,
@@ -256,18 +241,22 @@ def finish(
     new_name = clean_name(name) if not connection.name else None
     new_email = clean_email(email, required=True) if not link.email_fixed else None
     cleaned = clean_credentials(system.fields, credentials)
-    _check_attempt_budget(link)
 
+    limits = {
+        f"link:{link.id}": attempts.PER_LINK,
+        attempts.address_key(): attempts.PER_ADDRESS,
+    }
     try:
-        check_with_system(system, cleaned)
+        check_within_limits(limits, system, cleaned)
     except ApiError as error:
-        record_event(
-            connection,
-            "credentials_refused",
-            {"system": system.key, "code": error.code},
-            magic_link_id=link.id,
-        )
-        db.session.commit()
+        if error.status != 429:
+            record_event(
+                connection,
+                "credentials_refused",
+                {"system": system.key, "code": error.code},
+                magic_link_id=link.id,
+            )
+            db.session.commit()
         raise
 
     # The connection first, then the link: the order a disconnect takes them

@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from typing import Any
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
@@ -22,7 +23,12 @@ def open_flow(client: FlaskClient, link: dict[str, Any]) -> dict[str, Any]:
     return response.get_json()
 
 
-def connect(client: FlaskClient, session: dict[str, Any], **body: Any) -> Any:
+def connect(
+    client: FlaskClient,
+    session: dict[str, Any],
+    environ_base: dict[str, str] | None = None,
+    **body: Any,
+) -> Any:
     payload = {
         "system": "sandbox",
         "credentials": {"username": "demo", "password": "demo-password"},
@@ -33,6 +39,7 @@ def connect(client: FlaskClient, session: dict[str, Any], **body: Any) -> Any:
         "/flow/api/connect",
         json=payload,
         headers={"X-Link-Flow-Token": session["flow_token"]},
+        environ_base=environ_base or {},
     )
 
 
@@ -230,3 +237,45 @@ def test_a_missing_credential_names_its_field(
     error = response.get_json()["error"]
     assert error["field"] == "password"
     assert error["message"] == "Password is required."
+
+
+def test_parallel_wrong_passwords_cannot_slip_past_the_link_limit(
+    app: Flask, partner: Partner
+) -> None:
+    client = app.test_client()
+    session = open_flow(client, make_link(client, partner))
+    wrong = {"username": "slow", "password": "guess"}
+    statuses: list[int] = []
+    barrier = threading.Barrier(14)
+
+    def submit() -> None:
+        barrier.wait()
+        response = connect(app.test_client(), session, credentials=wrong)
+        statuses.append(response.status_code)
+
+    threads = [threading.Thread(target=submit) for _ in range(14)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert statuses.count(422) <= 10
+    assert statuses.count(429) >= 4
+    assert set(statuses) <= {422, 429}
+
+
+def test_an_address_is_limited_across_links(
+    client: FlaskClient, partner: Partner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from link_flow.services import attempts
+
+    monkeypatch.setattr(attempts, "PER_ADDRESS", 3)
+    wrong = {"username": "demo", "password": "guess"}
+    for _ in range(3):
+        session = open_flow(client, make_link(client, partner))
+        assert connect(client, session, credentials=wrong).status_code == 422
+
+    fresh = open_flow(client, make_link(client, partner))
+    assert connect(client, fresh).status_code == 429
+    other_address = connect(client, fresh, environ_base={"REMOTE_ADDR": "192.0.2.7"})
+    assert other_address.status_code == 200
