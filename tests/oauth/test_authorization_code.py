@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 from typing import Any
 
@@ -385,3 +386,40 @@ def test_repeated_refusals_from_one_address_are_slowed_down(
     assert [answer.status_code for answer in answers] == [422] * 5 + [429]
     assert answers[-1].json()["error"]["code"] == "TOO_MANY_ATTEMPTS"
     assert int(answers[-1].headers["Retry-After"]) > 0
+
+
+def test_an_authorization_logs_no_secret(
+    live_server: LiveServer,
+    oauth_partner: Partner,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    session = oauth_session(oauth_partner)
+    url, _ = session.authorization_url(f"{live_server.url}/oauth/authorize")
+    page, request_token = start(url)
+    flow_token = open_session(live_server, page, request_token).json()["flow_token"]
+    submit(live_server, flow_token, credentials={"username": "demo", "password": "x!"})
+    back = query(submit(live_server, flow_token).json()["redirect_url"])
+    token = exchange(live_server, session, oauth_partner, back["code"])
+
+    # What the app writes: its own loggers (the client library here in the
+    # test process logs the code at debug level; that is not the server).
+    text = "\n".join(
+        logging.getLogger("link_flow").handlers[0].format(record)
+        for record in caplog.records
+        if record.name.startswith("link_flow")
+    )
+    assert "oauth.authorized" in text
+    for secret in (
+        "x!",
+        "demo-password",
+        request_token,
+        flow_token,
+        back["code"],
+        session._code_verifier,
+        token["access_token"],
+        token["refresh_token"],
+        oauth_partner.client_secret,
+        "ops@example.com",
+    ):
+        assert secret not in text
