@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import logging
+
 from flask import Response
 
+from link_flow.errors import ValidationError
 from link_flow.models import Account
+from link_flow.services.accounts import clean_origin
+
+log = logging.getLogger(__name__)
 
 FLOW_CSP = (
     "default-src 'none'; script-src 'self'; style-src 'self'; "
@@ -14,8 +20,17 @@ FLOW_CSP = (
 
 
 def frame_ancestors(account: Account | None) -> str:
-    """Return the ``frame-ancestors`` sources: the account's origins and self."""
-    origins = list(account.allowed_origins or []) if account else []
+    """Return the ``frame-ancestors`` sources: the account's origins and self.
+
+    Origins are checked when saved; they are checked again here so a row
+    written by older code can never inject a directive into the header.
+    """
+    origins: list[str] = []
+    for origin in (account.allowed_origins or []) if account else []:
+        try:
+            origins.append(clean_origin(origin))
+        except ValidationError:
+            log.warning("csp.origin_skipped account_id=%s", account.id)  # type: ignore[union-attr]
     return " ".join(["'self'", *origins])
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ipaddress
+import re
 import secrets
 from typing import Any
 from urllib.parse import urlsplit
@@ -14,6 +16,10 @@ from link_flow.services import credits
 from link_flow.services.crypto import hash_secret, new_secret
 
 TRIAL_STARTING_CREDITS = 1
+DEFAULT_PORTS = {"http": 80, "https": 443}
+_HOST_NAME = re.compile(
+    r"^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$"
+)
 MIN_SYNC_INTERVAL = 300
 
 
@@ -59,19 +65,44 @@ def rotate_client_secret(account: Account) -> str:
 
 
 def clean_origin(value: str) -> str:
-    """Return ``scheme://host[:port]``; raise when ``value`` is not an origin."""
+    """Return ``scheme://host[:port]`` as browsers send it; raise otherwise.
+
+    The result goes verbatim into ``Content-Security-Policy: frame-ancestors``,
+    so only a strict host name or IP literal and a numeric port pass.
+    """
+    problem = f"{value!r} is not an origin; use the form https://app.example.com."
+    if not isinstance(value, str) or any(c.isspace() or c in ";,'\"" for c in value):
+        raise ValidationError(problem, field="allowed_origins")
     parts = urlsplit(value.strip())
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ValidationError(
-            f"{value!r} is not an origin; use the form https://app.example.com.",
-            field="allowed_origins",
-        )
+    try:
+        port = parts.port
+    except ValueError as exc:
+        raise ValidationError(problem, field="allowed_origins") from exc
+    host = (parts.hostname or "").lower()
+    if (
+        parts.scheme not in ("http", "https")
+        or parts.username is not None
+        or not (_HOST_NAME.match(host) or _is_ip_literal(host))
+    ):
+        raise ValidationError(problem, field="allowed_origins")
     if parts.path not in ("", "/") or parts.query or parts.fragment:
         raise ValidationError(
             f"{value!r} has a path; an origin is only scheme, host and port.",
             field="allowed_origins",
         )
-    return f"{parts.scheme}://{parts.netloc.lower()}"
+    if ":" in host:
+        host = f"[{host}]"
+    if port is None or port == DEFAULT_PORTS[parts.scheme]:
+        return f"{parts.scheme}://{host}"
+    return f"{parts.scheme}://{host}:{port}"
+
+
+def _is_ip_literal(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
 
 
 def clean_redirect_uri(value: str) -> str:
@@ -85,14 +116,32 @@ def clean_redirect_uri(value: str) -> str:
 
 
 def clean_webhook_url(value: str | None) -> str | None:
+    """Return the webhook URL, or ``None`` to turn webhooks off.
+
+    Where it points is checked again at every send (the private-address
+    guard); here only its form is.
+    """
     if value in (None, ""):
         return None
-    parts = urlsplit(str(value))
+    text = str(value).strip()
+    parts = urlsplit(text)
+    try:
+        parts.port  # noqa: B018  (raises on a malformed port)
+    except ValueError as exc:
+        raise ValidationError(
+            "webhook_url has a malformed port.", field="webhook_url"
+        ) from exc
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ValidationError(
             "webhook_url must be an absolute http(s) URL.", field="webhook_url"
         )
-    return str(value)
+    if parts.username is not None or parts.fragment or len(text) > 2000:
+        raise ValidationError(
+            "webhook_url must not carry credentials or a fragment, and must be "
+            "at most 2000 characters; requests are authenticated by signature.",
+            field="webhook_url",
+        )
+    return text
 
 
 def clean_branding(value: dict[str, Any]) -> dict[str, Any]:
