@@ -39,15 +39,33 @@ class ForbiddenAddress(OSError):
         self.address = address
 
 
+# NAT64 prefixes: the well-known one embeds an IPv4 address in its last 32
+# bits; the local-use one (RFC 8215) may reach anything and is refused.
+NAT64_WELL_KNOWN = ipaddress.IPv6Network("64:ff9b::/96")
+NAT64_LOCAL_USE = ipaddress.IPv6Network("64:ff9b:1::/48")
+
+
 def is_public_address(address: IPAddress) -> bool:
-    """Tell whether ``address`` is a globally routable unicast address."""
+    """Tell whether ``address`` is a globally routable unicast address.
+
+    IPv6 forms that carry an IPv4 address (mapped, 6to4, NAT64) are judged by
+    the IPv4 address inside them.
+    """
     if isinstance(address, ipaddress.IPv6Address):
+        if address in NAT64_WELL_KNOWN:
+            embedded = ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
+            return is_public_address(embedded)
         mapped = address.ipv4_mapped or address.sixtofour
         if mapped is not None:
             return is_public_address(mapped)
-        if address.teredo is not None:
+        if address.teredo is not None or address in NAT64_LOCAL_USE:
             return False
-    return address.is_global and not address.is_multicast
+    return (
+        address.is_global
+        and not address.is_multicast
+        and not address.is_reserved
+        and not address.is_unspecified
+    )
 
 
 def resolve_checked(

@@ -7,6 +7,7 @@ saw one.
 
 from __future__ import annotations
 
+import ipaddress
 import socket
 import ssl
 from collections.abc import Callable
@@ -21,7 +22,7 @@ from link_flow.adapters.base import (
     TimedOut,
     TlsFailure,
 )
-from link_flow.adapters.net import resolve_checked
+from link_flow.adapters.net import is_public_address, resolve_checked
 from link_flow.adapters.odoo import OdooAdapter
 from link_flow.adapters.sap import S4HanaCloudAdapter, SapEccAdapter
 from link_flow.adapters.upkeep import UpKeepAdapter
@@ -249,3 +250,26 @@ def test_http_adapter_dials_the_address_it_checked_for_a_name(
         case.adapter(local_context).check_credentials(credentials)
 
         assert fake.requests[0].headers["host"] == f"{name}:{fake.port}"
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        "64:ff9b::a9fe:a9fe",  # NAT64 of 169.254.169.254
+        "64:ff9b::7f00:1",  # NAT64 of 127.0.0.1
+        "64:ff9b:1::1",  # local-use NAT64
+        "::127.0.0.1",  # IPv4-compatible
+        "::ffff:0:127.0.0.1",  # IPv4-translated
+        "::ffff:10.0.0.1",
+        "fd00:ec2::254",
+        "::",
+        "100.64.0.1",
+    ],
+)
+def test_ipv6_forms_carrying_internal_addresses_are_not_public(address: str) -> None:
+    assert not is_public_address(ipaddress.ip_address(address))
+
+
+@pytest.mark.parametrize("address", ["8.8.8.8", "64:ff9b::808:808", "2606:4700::1111"])
+def test_public_addresses_stay_public(address: str) -> None:
+    assert is_public_address(ipaddress.ip_address(address))
