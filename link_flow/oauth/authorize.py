@@ -9,8 +9,6 @@ behind for the partner to see.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import logging
 import secrets
 from dataclasses import dataclass
@@ -21,18 +19,16 @@ from authlib.oauth2 import OAuth2Error
 from authlib.oauth2.rfc6749 import OAuth2Request
 from authlib.oauth2.rfc6749.requests import BasicOAuth2Payload
 from flask import current_app
-from flask import request as flask_request
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy.exc import IntegrityError
 
 from link_flow.adapters.catalog import all_systems, get_system
-from link_flow.dashboard import throttle
 from link_flow.errors import ApiError, ValidationError
 from link_flow.extensions import db
 from link_flow.models import Account
 from link_flow.oauth import codes
 from link_flow.oauth.server import PartnerClient, authorization, query_client
-from link_flow.services import connections
+from link_flow.services import attempts, connections
 from link_flow.services import flow as link_flow_service
 from link_flow.services.metadata import clean_email, clean_name
 
@@ -249,12 +245,12 @@ def finish(
     cleaned = link_flow_service.clean_credentials(system.fields, credentials)
     if codes.exists(request.code_id):
         raise ApiError(409, "LINK_USED", FINISHED)
-    attempts = _attempts_key()
-    _check_attempt_budget(attempts)
+    # Anyone can start an authorization, so there is no link to count per:
+    # refusals are counted per client address instead.
+    limits = {attempts.address_key(): attempts.PER_ADDRESS}
     try:
-        link_flow_service.check_with_system(system, cleaned)
+        link_flow_service.check_within_limits(limits, system, cleaned)
     except ApiError as error:
-        throttle.record_failure(attempts)
         log.info(
             "oauth.credentials_refused client_id=%s system=%s code=%s",
             request.client_id,
@@ -291,33 +287,6 @@ def finish(
         "status": connection.status,
         "redirect_url": dict(headers)["Location"],
     }
-
-
-def _attempts_key() -> str:
-    """Return the keyed hash naming this client address's sign-in attempts."""
-    secret = current_app.config["SECRET_KEY"].encode()
-    subject = (flask_request.remote_addr or "").encode()
-    return hmac.new(
-        secret, b"authorize-attempts|" + subject, hashlib.sha256
-    ).hexdigest()
-
-
-def _check_attempt_budget(key: str) -> None:
-    """Refuse a sign-in from an address that was refused too often lately.
-
-    Anyone can start an authorization, so unlike a magic link there is
-    nothing to count per link: the dashboard's sign-in throttle counts
-    refusals per client address instead, so link-flow cannot serve as a
-    password-guessing relay against customers' systems.
-    """
-    wait = throttle.seconds_to_wait(key)
-    if wait:
-        raise ApiError(
-            429,
-            "TOO_MANY_ATTEMPTS",
-            f"Too many failed sign-ins. Wait {wait} seconds, then try again.",
-            headers={"Retry-After": str(wait)},
-        )
 
 
 def _grant_for(request: AuthorizeRequest) -> Any:

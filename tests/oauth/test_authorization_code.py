@@ -372,8 +372,11 @@ def test_the_flow_page_is_framed_only_by_the_accounts_origins(
 
 
 def test_repeated_refusals_from_one_address_are_slowed_down(
-    live_server: LiveServer, oauth_partner: Partner
+    live_server: LiveServer, oauth_partner: Partner, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    from link_flow.services import attempts
+
+    monkeypatch.setattr(attempts, "PER_ADDRESS", 5)
     session = oauth_session(oauth_partner)
     wrong = {"credentials": {"username": "demo", "password": "guess"}}
     answers = []
