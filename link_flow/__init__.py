@@ -32,6 +32,7 @@ def create_app(
     from link_flow.config import load_config
     from link_flow.errors import register_error_handlers
     from link_flow.extensions import csrf, db, migrate
+    from link_flow.guards import install_guards
     from link_flow.headers import apply_default_headers
     from link_flow.jobs.queue import configure_queue
     from link_flow.logs import configure_logging
@@ -63,6 +64,7 @@ def create_app(
         )
 
     configure_logging(app)
+    install_guards(app)
     db.init_app(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR))
     csrf.init_app(app)

@@ -9,6 +9,7 @@ from link_flow.adapters.base import AdapterError
 from link_flow.adapters.catalog import all_systems, get_system
 from link_flow.errors import ApiError, ValidationError
 from link_flow.extensions import db
+from link_flow.guards import has_unsafe_text
 from link_flow.models import Account, Connection, MagicLink
 from link_flow.models.base import isoformat, utcnow
 from link_flow.models.magic_link import PURPOSE_RECONNECT
@@ -185,6 +186,13 @@ def clean_credentials(fields: tuple[Any, ...], value: Any) -> dict[str, str]:
                 422, "INVALID_FIELD", f"{field.label} must be text.", field=field.name
             )
         text = str(raw)
+        if has_unsafe_text(text):
+            raise ApiError(
+                422,
+                "INVALID_FIELD",
+                f"{field.label} holds a NUL byte or invalid Unicode.",
+                field=field.name,
+            )
         if len(text) > MAX_CREDENTIAL_LENGTH:
             raise ApiError(
                 422, "INVALID_FIELD", f"{field.label} is too long.", field=field.name
