@@ -44,9 +44,8 @@ def load_config(app: Flask, overrides: dict[str, Any] | None = None) -> None:
     app.config["TRUST_PROXY"] = _as_bool(app.config["TRUST_PROXY"])
     app.config["PUBLIC_URL"] = str(app.config["PUBLIC_URL"]).rstrip("/")
     app.config["SECRET_KEY"] = _secret_key(app, instance)
-    app.config["SECRET_KEY_FALLBACKS"] = _string_list(
-        app.config["SECRET_KEY_FALLBACKS"], "LINK_FLOW_SECRET_KEY_FALLBACKS"
-    )
+    fallbacks = _fallback_keys(app.config["SECRET_KEY_FALLBACKS"])
+    app.config["SECRET_KEY_FALLBACKS"] = fallbacks
     app.config["ENCRYPTION_KEYS"] = _encryption_keys(app, instance)
     app.config["SQLALCHEMY_DATABASE_URI"] = _sqlalchemy_url(app.config["DATABASE_URL"])
     app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True})
@@ -88,6 +87,23 @@ def _secret_key(app: Flask, instance: Path) -> str:
             f"use at least {MIN_SECRET_KEY_LENGTH} random characters"
         )
     return key
+
+
+def _fallback_keys(value: Any) -> list[str]:
+    """Return earlier signing keys; each must be as strong as the current one."""
+    if isinstance(value, str) and value:
+        raise ConfigError(
+            'LINK_FLOW_SECRET_KEY_FALLBACKS must be a JSON list, e.g. ["old-key"]'
+        )
+    keys = _string_list(value, "LINK_FLOW_SECRET_KEY_FALLBACKS")
+    for position, key in enumerate(keys):
+        if len(key) < MIN_SECRET_KEY_LENGTH:
+            raise ConfigError(
+                f"LINK_FLOW_SECRET_KEY_FALLBACKS entry {position} is shorter than "
+                f"{MIN_SECRET_KEY_LENGTH} characters; a weak old key lets anyone "
+                "forge links"
+            )
+    return keys
 
 
 def _encryption_keys(app: Flask, instance: Path) -> list[str]:
