@@ -5,12 +5,14 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from sqlalchemy import select
+
 from link_flow.adapters.base import AdapterError
 from link_flow.adapters.catalog import all_systems, get_system
 from link_flow.errors import ApiError, ValidationError
 from link_flow.extensions import db
 from link_flow.guards import has_unsafe_text
-from link_flow.models import Account, Connection, MagicLink
+from link_flow.models import Account, Connection, ConnectionEvent, MagicLink
 from link_flow.models.base import isoformat, utcnow
 from link_flow.models.magic_link import PURPOSE_RECONNECT
 from link_flow.services import attempts, connections, magic_links, webhooks
@@ -28,6 +30,7 @@ from link_flow.services.sync import adapter_context
 log = logging.getLogger(__name__)
 
 MAX_CREDENTIAL_LENGTH = 4096
+MAX_NOTED_CHOICES = 20
 # Answers that tell a guesser something about the password or the account.
 REFUSAL_CODES = {"INVALID_CREDENTIALS", "ACCOUNT_LOCKED"}
 
@@ -152,11 +155,29 @@ def link_from_flow_token(token: str | None) -> MagicLink:
 
 
 def note_system_chosen(link: MagicLink, system_key: Any) -> None:
+    """Add a ``system_chosen`` row, unless it repeats the last one or the
+    link already noted as many choices as a person plausibly makes."""
     system = get_system(system_key) if isinstance(system_key, str) else None
     if system is None or system not in allowed_systems(link):
         raise ValidationError("Choose one of the systems offered.", field="system")
     connection = db.session.get(Connection, link.connection_id)
     assert connection is not None
+    choices = list(
+        db.session.scalars(
+            select(ConnectionEvent.detail)
+            .where(
+                ConnectionEvent.connection_id == connection.id,
+                ConnectionEvent.magic_link_id == link.id,
+                ConnectionEvent.type == "system_chosen",
+            )
+            .order_by(ConnectionEvent.id.desc())
+            .limit(MAX_NOTED_CHOICES)
+        )
+    )
+    if len(choices) >= MAX_NOTED_CHOICES or (
+        choices and choices[0].get("system") == system.key
+    ):
+        return
     record_event(
         connection, "system_chosen", {"system": system.key}, magic_link_id=link.id
     )

@@ -279,3 +279,23 @@ def test_an_address_is_limited_across_links(
     assert connect(client, fresh).status_code == 429
     other_address = connect(client, fresh, environ_base={"REMOTE_ADDR": "192.0.2.7"})
     assert other_address.status_code == 200
+
+
+def test_repeated_system_choices_do_not_flood_the_timeline(
+    client: FlaskClient, partner: Partner
+) -> None:
+    link = make_link(client, partner)
+    session = open_flow(client, link)
+    headers = {"X-Link-Flow-Token": session["flow_token"]}
+    for system in ["sandbox"] * 5 + ["odoo", "sandbox"] * 20:
+        response = client.post(
+            "/flow/api/events",
+            json={"type": "system_chosen", "system": system},
+            headers=headers,
+        )
+        assert response.status_code == 200
+    events = client.get(
+        f"/api/v1/connections/{link['connection']['id']}/events",
+        headers=partner.headers,
+    ).get_json()["data"]
+    assert [e["type"] for e in events].count("system_chosen") == 20
