@@ -16,7 +16,7 @@
   const api = page.createApi(root.getAttribute("data-api-base"));
   const linkId = root.getAttribute("data-link-id") || "";
 
-  const FLOW_STEPS = ["welcome", "systems", "credentials", "done"];
+  const FLOW_STEPS = ["systems", "credentials", "done"];
   const CONNECT_TIMEOUT_MS = 120000;
   const BACK_FALLBACK_MS = 400;
   const REDIRECT_DELAY_MS = 3000;
@@ -84,6 +84,11 @@
     return hasPicker() ? FLOW_STEPS : FLOW_STEPS.filter((step) => step !== "systems");
   }
 
+  /** The picker, or the sign-in form when the link allows one system. */
+  function firstStep() {
+    return hasPicker() ? "systems" : "credentials";
+  }
+
   function previousStep(step) {
     if (step === "closed") {
       return state.stepBeforeClose;
@@ -109,6 +114,9 @@
     sections.forEach((node, key) => {
       node.hidden = key !== step;
     });
+    // The welcome introduces the first step, on the same screen, so the
+    // contract's first control (search or sign-in) is there at once.
+    sections.get("welcome").hidden = !state.session || step !== firstStep();
     ui.back.hidden = !previousStep(step);
     ui.close.hidden = step === "closed";
     updateProgress(step);
@@ -188,19 +196,19 @@
     if (step === "credentials" || step === "done") {
       const system = state.systems.find((s) => s.key === entry.system);
       if (!system) {
-        return hasPicker() ? "systems" : "welcome";
+        return firstStep();
       }
       selectSystem(system, false);
       step = "credentials";
     }
     if (step === "closed") {
-      return state.stepBeforeClose ? "closed" : "welcome";
+      return state.stepBeforeClose ? "closed" : firstStep();
     }
     if (step === "systems" && !hasPicker()) {
-      return "welcome";
+      return firstStep();
     }
 
-    return FLOW_STEPS.includes(step) ? step : "welcome";
+    return FLOW_STEPS.includes(step) ? step : firstStep();
   }
 
   function updateProgress(step) {
@@ -312,7 +320,7 @@
       goTo(resolveStep(entry), { replace: true, focus: false });
     } else {
       state.index = entry && entry.linkFlow ? entry.index : 0;
-      goTo("welcome", { replace: true, focus: false });
+      goTo(firstStep(), { replace: true, focus: false });
     }
   }
 
@@ -489,13 +497,6 @@
 
   on("back", goBack);
   on("close", closeFlow);
-  on("start", () => {
-    if (hasPicker()) {
-      goTo("systems");
-    } else {
-      goTo("credentials");
-    }
-  });
   on("retry", () => start());
   on("restart", () => window.location.reload());
   document.addEventListener("keydown", (event) => {

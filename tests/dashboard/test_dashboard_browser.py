@@ -27,12 +27,8 @@ def sign_in_with_keyboard(page: Any, server: LiveServer, owner: Owner) -> None:
 def finish_flow(page: Any, url: str) -> None:
     """Complete the customer's flow at ``url`` with the sandbox's demo user."""
     page.goto(url)
-    welcome = page.get_by_role("button", name="Continue")
     sandbox = page.get_by_role("button", name=re.compile("^Sandbox CMMS"))
     username = page.get_by_label("Username", exact=True)
-    expect(welcome.or_(sandbox).or_(username).first).to_be_visible()
-    if welcome.is_visible():
-        welcome.click()
     expect(sandbox.or_(username).first).to_be_visible()
     if sandbox.is_visible():
         sandbox.click()

@@ -24,7 +24,6 @@ def test_authorize_with_pkce_ends_with_a_connection_token(
 
     page.get_by_role("link", name="Connect with OAuth").click()
     page.wait_for_url(f"{embedding.server.url}/flow/authorize/**")
-    page.get_by_role("button", name="Continue").click()
     page.get_by_role("button", name=re.compile("^Sandbox CMMS")).click()
     page.get_by_label("Username", exact=True).fill("demo")
     page.get_by_label("Password", exact=True).fill("demo-password")
@@ -54,7 +53,7 @@ def test_leaving_the_authorization_returns_access_denied_with_the_state(
     open_partner_page(page, embedding.site.origin)
     page.get_by_role("link", name="Connect with OAuth").click()
     page.wait_for_url(f"{embedding.server.url}/flow/authorize/**")
-    expect(page.get_by_role("button", name="Continue")).to_be_visible()
+    expect(page.get_by_role("searchbox", name="Search systems")).to_be_visible()
 
     page.get_by_role("button", name="Close").click()
 

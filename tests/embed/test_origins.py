@@ -135,7 +135,7 @@ def test_a_popup_from_a_site_not_allowed_does_not_start(
 
     heading = popup.get_by_role("heading", name="This site cannot open the flow")
     expect(heading).to_be_visible()
-    expect(popup.get_by_role("button", name="Continue")).to_have_count(0)
+    expect(popup.get_by_role("searchbox", name="Search systems")).to_have_count(0)
     page.wait_for_timeout(500)
     assert logged(page, "onLoad") == []
     assert logged(page, "onEvent") == []

@@ -20,7 +20,6 @@ from tests.embed.conftest import (
 
 
 def sign_in_to_sandbox(flow: Any) -> None:
-    flow.get_by_role("button", name="Continue").click()
     flow.get_by_role("button", name=re.compile("^Sandbox CMMS")).click()
     flow.get_by_label("Username", exact=True).fill("demo")
     flow.get_by_label("Password", exact=True).fill("demo-password")
@@ -82,7 +81,6 @@ def test_closing_the_popup_window_is_an_exit(
         page.get_by_role("button", name="Connect in a pop-up").click()
     popup = popup_info.value
     wait_for_callback(page, "onLoad")
-    popup.get_by_role("button", name="Continue").click()
     page.wait_for_function(
         "() => window.partnerLog.some(e => e.detail && e.detail.step === 'systems')"
     )
@@ -123,7 +121,7 @@ def test_a_blocked_popup_exits_once_and_says_what_to_do(
         page.get_by_role("button", name="Open the window").click()
     expect(alert).to_have_count(0)
     popup = popup_info.value
-    expect(popup.get_by_role("button", name="Continue")).to_be_visible()
+    expect(popup.get_by_role("searchbox", name="Search systems")).to_be_visible()
     assert len(logged(page, "onExit")) == 1
 
 

@@ -71,4 +71,4 @@ def test_the_module_build_connects_like_the_script(
     )
     wait_for_callback(page, "onLoad")
     frame = page.frame_locator("[data-link-flow=dialog] iframe")
-    expect(frame.get_by_role("button", name="Continue")).to_be_visible()
+    expect(frame.get_by_role("searchbox", name="Search systems")).to_be_visible()

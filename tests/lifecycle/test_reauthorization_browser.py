@@ -63,7 +63,6 @@ class PartnerApi:
 
 def sign_in(page: Any, url: str, password: str, *, pick: bool) -> None:
     page.goto(url)
-    page.get_by_role("button", name="Continue").click()
     if pick:
         page.get_by_role("button", name=re.compile("^Sandbox CMMS")).click()
     page.get_by_label("Username", exact=True).fill("demo")
