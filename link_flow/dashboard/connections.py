@@ -24,6 +24,7 @@ from link_flow.models.base import utcnow
 from link_flow.models.connection import STATUS_LABELS
 from link_flow.services import connections, magic_links
 from link_flow.services.connection_list import page_of_connections
+from link_flow.services.credits import credits_text
 from link_flow.services.metadata import clean_email, clean_name
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -133,11 +134,14 @@ def _reactivation(account: Any, connection: Connection, system: Any) -> str | No
     ):
         return None
     if account.credits_available >= system.credits:
-        return f"uses {system.credits} of your {account.credits_available} credits"
+        return (
+            f"uses {credits_text(system.credits)} of the "
+            f"{account.credits_available} available"
+        )
     if account.plan == "paid":
         return "runs as overage: your plan is billed for it"
     return (
-        f"needs {system.credits} credits and {account.credits_available} are "
+        f"needs {credits_text(system.credits)} and {account.credits_available} are "
         "available: add credits first"
     )
 

@@ -232,6 +232,7 @@ def finish(
     credentials: Any,
     name: Any,
     email: Any,
+    client_address: str | None = None,
 ) -> dict[str, Any]:
     """Check the credentials, then make the connection and its code. Commits.
 
@@ -247,7 +248,7 @@ def finish(
         raise ApiError(409, "LINK_USED", FINISHED)
     # Anyone can start an authorization, so there is no link to count per:
     # refusals are counted per client address instead.
-    limits = {attempts.address_key(): attempts.PER_ADDRESS}
+    limits = attempts.address_limits(client_address)
     try:
         link_flow_service.check_within_limits(limits, system, cleaned)
     except ApiError as error:

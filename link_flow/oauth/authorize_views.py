@@ -89,6 +89,7 @@ def connect() -> Response:
         credentials=body.get("credentials"),
         name=body.get("name"),
         email=body.get("email"),
+        client_address=request.remote_addr,
     )
     return _flow_json(result)
 

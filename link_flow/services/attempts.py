@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 
-from flask import current_app, request
+from flask import current_app
 from sqlalchemy import delete, func, select, update
 
 from link_flow.errors import ApiError
@@ -38,12 +38,19 @@ class Attempt:
         self.was_refused = True
 
 
-def address_key() -> str:
-    """Return a keyed hash of the client address (never the raw address)."""
+def address_limits(client_address: str | None) -> dict[str, int]:
+    """Return the per-address limit for ``client_address``, keyed by a hash.
+
+    The address itself is never stored. A call from outside any request (the
+    CLI, a test of the service) has no address and no per-address limit.
+    """
+    if not client_address:
+        return {}
     secret = current_app.config["SECRET_KEY"].encode()
-    address = (request.remote_addr or "unknown").encode()
-    digest = hmac.new(secret, b"credential-attempts|" + address, hashlib.sha256)
-    return "addr:" + digest.hexdigest()[:64]
+    digest = hmac.new(
+        secret, b"credential-attempts|" + client_address.encode(), hashlib.sha256
+    )
+    return {"addr:" + digest.hexdigest()[:64]: PER_ADDRESS}
 
 
 @contextmanager

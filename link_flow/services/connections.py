@@ -273,7 +273,8 @@ def reactivate(account: Account, connection: Connection) -> None:
         raise ApiError(
             402,
             "INSUFFICIENT_CREDITS",
-            f"{system.name} needs {system.credits} credits and the account has "
+            f"{system.name} needs {credits.credits_text(system.credits)} and the "
+            "account has "
             f"{account.credits_available} available. Add credits, or move to the "
             "paid plan to run it as overage.",
             details={"needed": system.credits, "available": account.credits_available},

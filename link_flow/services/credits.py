@@ -83,3 +83,8 @@ def credits_summary(account: Account) -> dict[str, int]:
         "used": account.credits_used,
         "available": account.credits_available,
     }
+
+
+def credits_text(amount: int) -> str:
+    """Return ``amount`` with the right noun: "1 credit", "2 credits"."""
+    return f"{amount} credit" if amount == 1 else f"{amount} credits"

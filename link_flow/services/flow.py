@@ -260,8 +260,13 @@ def finish(
     credentials: Any,
     name: Any = None,
     email: Any = None,
+    client_address: str | None = None,
 ) -> dict[str, Any]:
-    """Check the credentials, then use the link and finalise its connection."""
+    """Check the credentials, then use the link and finalise its connection.
+
+    ``client_address`` (the customer's IP) is counted against the attempt
+    limits as well as the link.
+    """
     system = get_system(system_key) if isinstance(system_key, str) else None
     if system is None or system not in allowed_systems(link):
         raise ValidationError("Choose one of the systems offered.", field="system")
@@ -273,7 +278,7 @@ def finish(
 
     limits = {
         f"link:{link.id}": attempts.PER_LINK,
-        attempts.address_key(): attempts.PER_ADDRESS,
+        **attempts.address_limits(client_address),
     }
     try:
         check_within_limits(limits, system, cleaned)
