@@ -53,14 +53,18 @@ class RequestIdFilter(logging.Filter):
 
 def configure_logging(app: Flask) -> None:
     """Send the package's records to stderr as JSON lines, once per process."""
-    root = logging.getLogger("link_flow")
-    if not any(isinstance(h.formatter, JsonFormatter) for h in root.handlers):
+    # Huey's consumer logs task failures (retries included) with tracebacks;
+    # they go through the same JSON formatter and its redaction.
+    for name in ("link_flow", "huey"):
+        logger = logging.getLogger(name)
+        if any(isinstance(h.formatter, JsonFormatter) for h in logger.handlers):
+            continue
         handler = logging.StreamHandler()
         handler.setFormatter(JsonFormatter())
         handler.addFilter(RequestIdFilter())
-        root.addHandler(handler)
-        root.setLevel(app.config.get("LOG_LEVEL", "INFO"))
-        root.propagate = False
+        logger.addHandler(handler)
+        logger.setLevel(app.config.get("LOG_LEVEL", "INFO"))
+        logger.propagate = False
     # Werkzeug's access log prints raw query strings; our own line replaces it.
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
 

@@ -72,7 +72,8 @@ def save_settings() -> ResponseReturnValue:
         "allowed_origins": forms.lines(values["allowed_origins"]),
         "redirect_uris": forms.lines(values["redirect_uris"]),
         "webhook_url": values["webhook_url"].strip() or None,
-        "branding": {k: v for k, v in branding.items() if v is not None},
+        # The form shows every branding field: an emptied one is removed.
+        "branding": branding,
     }
     try:
         accounts.update_settings(account, changes)

@@ -188,7 +188,10 @@ def update_settings(account: Account, changes: dict[str, Any]) -> None:
     if "webhook_url" in changes:
         account.webhook_url = clean_webhook_url(changes["webhook_url"])
     if "branding" in changes:
-        account.branding = clean_branding(changes["branding"])
+        # A partial update: keys sent replace, keys sent as null are removed.
+        merged = {**(account.branding or {}), **changes["branding"]}
+        cleaned = clean_branding(merged)
+        account.branding = {k: v for k, v in cleaned.items() if v is not None}
     if "sync_interval_seconds" in changes:
         interval = changes["sync_interval_seconds"]
         if interval < MIN_SYNC_INTERVAL:

@@ -67,3 +67,22 @@ def test_a_refused_origin_changes_neither_the_account_nor_the_header(
 def test_webhook_urls_with_credentials_or_odd_forms_are_refused(bad: str) -> None:
     with pytest.raises(ValidationError):
         clean_webhook_url(bad)
+
+
+def test_branding_updates_merge_and_null_removes_a_key(
+    client: FlaskClient, partner: Partner
+) -> None:
+    def patch(branding: dict) -> dict:
+        response = client.patch(
+            "/api/v1/account", json={"branding": branding}, headers=partner.headers
+        )
+        assert response.status_code == 200, response.get_data(as_text=True)
+        return response.get_json()["branding"]
+
+    patch({"name": "Acme", "logo_url": "https://cdn.example/logo.png"})
+    assert patch({"color": "#123abc"}) == {
+        "name": "Acme",
+        "logo_url": "https://cdn.example/logo.png",
+        "color": "#123abc",
+    }
+    assert patch({"logo_url": None}) == {"name": "Acme", "color": "#123abc"}
