@@ -48,7 +48,10 @@ def load_config(app: Flask, overrides: dict[str, Any] | None = None) -> None:
     app.config["SECRET_KEY_FALLBACKS"] = fallbacks
     app.config["ENCRYPTION_KEYS"] = _encryption_keys(app, instance)
     app.config["SQLALCHEMY_DATABASE_URI"] = _sqlalchemy_url(app.config["DATABASE_URL"])
-    app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True})
+    # hide_parameters keeps emails and other row values out of error logs.
+    app.config.setdefault(
+        "SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True, "hide_parameters": True}
+    )
 
 
 def _lenient_json(value: str) -> Any:
