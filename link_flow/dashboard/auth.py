@@ -16,6 +16,7 @@ from link_flow.dashboard.sessions import (
     start_session,
 )
 from link_flow.errors import ApiError
+from link_flow.services import attempts
 
 log = logging.getLogger(__name__)
 
@@ -28,6 +29,10 @@ def sign_in() -> Page:
     if current_user() is not None:
         return redirect(safe_next(request.args.get("next")))
     return render_template("dashboard/sign_in.html", next=request.args.get("next"))
+
+
+# Checks per email and address within the attempt window, refused or running.
+PARALLEL_LIMIT = throttle.FREE_FAILURES + 3
 
 
 @bp.post("")
@@ -44,7 +49,15 @@ def sign_in_submit() -> Page:
             "again, or sign in from another device."
         )
         return _sign_in_again(email, next_page, message, 429)
-    user = users.authenticate(email, password)
+    # The back-off above acts between attempts; this counts attempts still in
+    # flight too, so many sent at once cannot all be checked.
+    try:
+        with attempts.limited({f"sign-in:{key}": PARALLEL_LIMIT}) as attempt:
+            user = users.authenticate(email, password)
+            if user is None:
+                attempt.refused()
+    except ApiError as error:
+        return _sign_in_again(email, next_page, error.message, error.status)
     if user is None:
         throttle.record_failure(key)
         return _sign_in_again(

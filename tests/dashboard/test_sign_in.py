@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import threading
 
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from link_flow.cli import main
+from link_flow.dashboard.auth import PARALLEL_LIMIT
 from link_flow.dashboard.models import SignInThrottle
 from link_flow.dashboard.sessions import COOKIE_NAME
 from link_flow.extensions import db
@@ -333,3 +335,27 @@ def test_a_second_account_owner_sees_only_their_team(app: Flask, owner: Owner) -
     html = client.get("/dashboard/settings").get_data(as_text=True)
     assert other.email in html
     assert owner.email not in html
+
+
+def test_guesses_sent_all_at_once_cannot_all_be_checked(
+    app: Flask, owner: Owner
+) -> None:
+    clients = [app.test_client() for _ in range(PARALLEL_LIMIT + 8)]
+    statuses: list[int] = []
+    barrier = threading.Barrier(len(clients))
+
+    def guess(client: FlaskClient) -> None:
+        barrier.wait()
+        response = sign_in(
+            client, owner.email, "guess", environ_base={"REMOTE_ADDR": "127.0.0.66"}
+        )
+        statuses.append(response.status_code)
+
+    threads = [threading.Thread(target=guess, args=(c,)) for c in clients]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert statuses.count(401) <= PARALLEL_LIMIT
+    assert set(statuses) <= {401, 429}
