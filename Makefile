@@ -32,8 +32,8 @@ run: install
 		$(LF) run --host $(HOST) --port $(PORT)'
 
 lint: install
-	$(VENV)/bin/ruff check link_flow tests scripts wsgi.py
-	$(VENV)/bin/ruff format --check link_flow tests scripts wsgi.py
+	$(VENV)/bin/ruff check link_flow tests scripts examples wsgi.py
+	$(VENV)/bin/ruff format --check link_flow tests scripts examples wsgi.py
 	$(VENV)/bin/mypy
 
 test: install chromium lint
