@@ -142,6 +142,8 @@ def test_escape_leaves_focus_stays_inside_and_comes_back(
     )
     # The page behind is inert: out of the tab order and the accessibility tree.
     assert page.evaluate("document.querySelector('main').inert") is True
+    # Tab order inside the frame exists once the flow has drawn its first step.
+    expect(frame.get_by_role("searchbox", name="Search systems")).to_be_visible()
     page.get_by_role("button", name="Close dialog").focus()
     for press in range(12):
         page.keyboard.press("Tab")

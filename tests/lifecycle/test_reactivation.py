@@ -69,7 +69,7 @@ def test_trial_account_without_credits_is_refused_with_402_and_the_numbers(
     error = response.get_json()["error"]
     assert error["code"] == "INSUFFICIENT_CREDITS"
     assert (error["needed"], error["available"]) == (1, 0)
-    assert "1 credits" in error["message"] and "0 available" in error["message"]
+    assert "1 credit" in error["message"] and "0 available" in error["message"]
     assert error["request_id"] == response.headers["X-Request-ID"]
     connection = get_connection(client, partner, second)
     assert (connection["status"], connection["overage"]) == ("inactive", False)
