@@ -20,7 +20,9 @@ def page(browser: Any, request: pytest.FixtureRequest) -> Iterator[Any]:
     try:
         yield page
     finally:
-        if request.node.rep_call.failed if hasattr(request.node, "rep_call") else False:
+        report = getattr(request.node, "rep_call", None)
+        if report is not None and report.failed:
+            # A picture of the page at failure, for CI logs and people.
             ARTIFACTS.mkdir(exist_ok=True)
             page.screenshot(path=str(ARTIFACTS / f"failed-{request.node.name}.png"))
         context.close()
