@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from flask import current_app
 from sqlalchemy import select
 
 from link_flow.adapters.base import AdapterError
@@ -78,7 +79,7 @@ def open_session(link_id: str, token: str) -> dict[str, Any]:
 
     return {
         "flow_token": sign_flow_session({"l": link.id}),
-        "expires_in": 3600,
+        "expires_in": current_app.config["FLOW_TOKEN_MAX_AGE"],
         "partner": {"name": account.name, "branding": _branding(account)},
         "link": {
             "id": link.id,
