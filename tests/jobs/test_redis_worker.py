@@ -192,6 +192,9 @@ def test_a_job_queued_while_no_worker_runs_waits_in_redis_for_one(
             wait_for(active, timeout=60, interval=0.1)
         except AssertionError:
             pytest.fail(f"the queued sync never ran; log:\n{second.log()}")
-        assert huey.pending_count() == 0
+        # The worker's periodic sweeps may be queued at a minute's turn;
+        # what matters is that the sync itself is no longer waiting.
+        waiting = [task.name for task in huey.pending()]
+        assert not [name for name in waiting if name.endswith("sync_connection")]
     finally:
         close_redis_app(restarted)
